@@ -1,0 +1,1 @@
+"""Embedded QStash-compatible server: the offline stand-in for Upstash QStash."""

@@ -1,0 +1,128 @@
+"""Turn the Upstash-* request headers of publish / schedule calls into a message spec."""
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Dict, Iterable, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from local_qstash.timeutil import parse_duration
+
+METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}
+MAX_RETRIES = 100
+_PREFIXES = (
+    ("upstash-forward-", "header"),
+    ("upstash-callback-", "callback_header"),
+    ("upstash-failure-callback-", "failure_callback_header"),
+)
+
+
+class BadRequest(ValueError):
+    """The request is malformed; the API answers 400 with this text."""
+
+
+@dataclass
+class Spec:
+    """What to deliver, where, and how: shared by publish, schedules and DLQ retry."""
+
+    url: str
+    body: bytes = b""
+    method: str = "POST"
+    header: Dict[str, List[str]] = field(default_factory=dict)
+    callback_header: Dict[str, List[str]] = field(default_factory=dict)
+    failure_callback_header: Dict[str, List[str]] = field(default_factory=dict)
+    max_retries: int = 3
+    timeout_s: Optional[float] = None
+    delay_s: Optional[float] = None
+    not_before_s: Optional[int] = None
+    callback: Optional[str] = None
+    failure_callback: Optional[str] = None
+    label: Optional[str] = None
+    dedup_id: Optional[str] = None
+    caller_ip: Optional[str] = None
+    schedule_id: Optional[str] = None
+
+
+def check_url(url: str, what: str = "destination") -> str:
+    """Accept only absolute http(s) URLs (URL groups and queues are not supported)."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise BadRequest(f"invalid {what}: must be an absolute http(s) url")
+    return url
+
+
+def parse_spec(headers: Iterable[Tuple[str, str]], base: Spec) -> Spec:
+    """Apply Upstash-* headers on top of a base spec (defaults, or a DLQ message)."""
+    spec = replace(base, header=dict(base.header))
+    forwarded: Dict[str, Dict[str, List[str]]] = {}
+    content_dedup = False
+    for name, value in headers:
+        low = name.lower()
+        for prefix, target in _PREFIXES:
+            if low.startswith(prefix) and len(low) > len(prefix):
+                forwarded.setdefault(target, {}).setdefault(name[len(prefix):], []).append(value)
+                break
+        else:
+            content_dedup |= _apply_one(spec, low, value)
+    for target, values in forwarded.items():
+        setattr(spec, target, {**getattr(spec, target), **values})
+    if content_dedup and spec.dedup_id is None:
+        spec.dedup_id = content_dedup_id(spec)
+    return spec
+
+
+def _apply_one(spec: Spec, low: str, value: str) -> bool:
+    """Apply one configuration header; return True for content-based dedup."""
+    value = value.strip()
+    if low == "content-type":
+        spec.header["Content-Type"] = [value]
+    elif low == "upstash-method":
+        if value.upper() not in METHODS:
+            raise BadRequest(f"invalid Upstash-Method: {value}")
+        spec.method = value.upper()
+    elif low == "upstash-retries":
+        spec.max_retries = _bounded_int(value, "Upstash-Retries", 0, MAX_RETRIES)
+    elif low == "upstash-timeout":
+        spec.timeout_s = _duration(value, "Upstash-Timeout")
+    elif low == "upstash-delay":
+        spec.delay_s = _duration(value, "Upstash-Delay")
+    elif low == "upstash-not-before":
+        spec.not_before_s = _bounded_int(value, "Upstash-Not-Before", 0, 10**11)
+    elif low == "upstash-callback":
+        spec.callback = check_url(value, "Upstash-Callback")
+    elif low == "upstash-failure-callback":
+        spec.failure_callback = check_url(value, "Upstash-Failure-Callback")
+    elif low == "upstash-label":
+        spec.label = value
+    elif low == "upstash-deduplication-id":
+        spec.dedup_id = value
+    elif low == "upstash-content-based-deduplication":
+        return value.lower() == "true"
+    return False
+
+
+def content_dedup_id(spec: Spec) -> str:
+    """Hash destination, body and forwarded headers, as QStash's content-based dedup does."""
+    digest = hashlib.sha256()
+    digest.update(spec.url.encode())
+    digest.update(json.dumps(spec.header, sort_keys=True).encode())
+    digest.update(spec.body)
+    return "content:" + digest.hexdigest()
+
+
+def _bounded_int(value: str, name: str, low: int, high: int) -> int:
+    """Parse an integer header within bounds."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(f"invalid {name}: {value}") from None
+    if not low <= number <= high:
+        raise BadRequest(f"invalid {name}: {value}")
+    return number
+
+
+def _duration(value: str, name: str) -> float:
+    """Parse a duration header."""
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise BadRequest(f"invalid {name}: {value}") from None

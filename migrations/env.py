@@ -1,0 +1,32 @@
+"""Alembic environment: one migration history for SQLite and PostgreSQL (Supabase)."""
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from services.db.schema import metadata
+
+config = context.config
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL (for pasting into Supabase's SQL editor) instead of running it."""
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run the migrations against the configured database."""
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        # Batch mode lets later ALTERs work on SQLite, which cannot alter constraints in place.
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

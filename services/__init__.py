@@ -1,0 +1,1 @@
+"""Everything that is not UI: configuration, store, scheduling, delivery, chat, auth, webhook."""

@@ -1,0 +1,1 @@
+"""Chat delivery: the port and its adapters."""

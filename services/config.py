@@ -1,0 +1,105 @@
+"""Settings from environment and `.env`, and the choice of each backend (DESIGN §7)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or inconsistent; the message names the variable, never its value."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; unset production settings mean the embedded default."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+
+    qstash_token: SecretStr | None = None
+    qstash_url: str | None = None
+    qstash_current_signing_key: SecretStr | None = None
+    qstash_next_signing_key: SecretStr | None = None
+    scheduler_api_key: SecretStr | None = None
+    # NEXT_PUBLIC_APP_URL is the original name; WEBHOOK_PUBLIC_URL is the clearer alias.
+    public_app_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("WEBHOOK_PUBLIC_URL", "NEXT_PUBLIC_APP_URL")
+    )
+    # Behind a proxy the URL QStash signed may differ from the one Flask sees; this is what we check.
+    webhook_auth: Literal["signature", "bearer", "either", "both"] | None = None
+
+    supabase_url: str | None = None
+    supabase_anon_key: SecretStr | None = None
+    supabase_service_role_key: SecretStr | None = None
+
+    stream_api_key: str | None = None
+    stream_api_secret: SecretStr | None = None
+    stream_chat_url: str | None = None
+
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8000
+    local_qstash_port: int = 8080
+    chat_sends_per_minute: int = 1000
+    fanout_concurrency: int = 8
+    claim_lease_seconds: float = 60.0
+    max_webhook_body_bytes: int = 16_384
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when no DATABASE_URL is set and SQLite under data/ is used."""
+        return not self.database_url
+
+    @property
+    def embedded_qstash(self) -> bool:
+        """True when QStash is the local server (no QSTASH_TOKEN given)."""
+        return self.qstash_token is None
+
+    @property
+    def embedded_chat(self) -> bool:
+        """True when the local inbox stands in for Stream Chat."""
+        return not self.stream_api_key
+
+    @property
+    def supabase_auth(self) -> bool:
+        """True when logins go through Supabase Auth."""
+        return bool(self.supabase_url)
+
+
+def _missing(settings: Settings, names: list[str]) -> list[str]:
+    """The upper-case names of the given fields that are unset."""
+    return [name.upper() for name in names if not getattr(settings, name)]
+
+
+def validate(settings: Settings) -> Settings:
+    """Refuse half-configured production settings, naming the first missing variable."""
+    groups = {
+        "qstash_token": ["qstash_current_signing_key", "qstash_next_signing_key", "public_app_url"],
+        "stream_api_key": ["stream_api_secret"],
+        "stream_api_secret": ["stream_api_key"],
+        "supabase_url": ["supabase_anon_key"],
+        "supabase_anon_key": ["supabase_url"],
+    }
+    for trigger, needed in groups.items():
+        if getattr(settings, trigger):
+            missing = _missing(settings, needed)
+            if missing:
+                raise ConfigError(f"{trigger.upper()} is set but {missing[0]} is missing")
+    if settings.qstash_url and not settings.qstash_token and not _is_loopback(settings.qstash_url):
+        raise ConfigError("QSTASH_URL points to a remote server but QSTASH_TOKEN is missing")
+    if not settings.embedded_qstash and settings.webhook_auth == "bearer":
+        raise ConfigError("WEBHOOK_AUTH=bearer is not allowed with hosted QStash: the signature is required")
+    return settings
+
+
+def _is_loopback(url: str) -> bool:
+    """True for URLs on this machine (the embedded QStash server)."""
+    return any(host in url for host in ("://127.", "://localhost", "://[::1]"))
+
+
+def load_settings(**overrides) -> Settings:
+    """Read and validate settings; keyword overrides win over the environment (used by tests)."""
+    return validate(Settings(**overrides))

@@ -1,0 +1,49 @@
+"""Engine construction and migrations for SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def database_url_for(database_url: str | None, data_dir: Path) -> str:
+    """The configured URL, or the embedded SQLite file under data/."""
+    if database_url:
+        # Supabase hands out postgres:// URLs; SQLAlchemy wants postgresql://.
+        return database_url.replace("postgres://", "postgresql://", 1)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'scheduler.sqlite3').resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with foreign keys enforced and WAL on SQLite, a sized pool on PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Turn on foreign keys and WAL for every new SQLite connection."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrate(url: str) -> None:
+    """Apply every Alembic migration to the database at url."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")

@@ -1,0 +1,181 @@
+"""The data model of DESIGN §4 as SQLAlchemy Core tables; constraints make bad rows impossible."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint,
+)
+
+from services.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+ROLES = ("coach", "support", "admin")
+TARGETS = ("all", "tag", "clients")
+KINDS = ("once", "daily", "weekly", "cron")
+ZONE_MODES = ("coach", "client")
+MESSAGE_STATUSES = ("scheduled", "paused", "cancelled", "completed", "error")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "skipped")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression restricting a column to fixed values."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("chat_user_id", String(64), nullable=False, unique=True),
+    Column("password_hash", Text),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("role", ROLES), name="role"),
+)
+
+clients = Table(
+    "clients", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("chat_user_id", String(64), nullable=False, unique=True),
+    Column("timezone", String(64), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+client_tags = Table(
+    "client_tags", metadata,
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(40), primary_key=True),
+    Index("ix_client_tags_tag", "tag"),
+)
+
+scheduled_messages = Table(
+    "scheduled_messages", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("target", String(8), nullable=False),
+    Column("target_tag", String(40)),
+    Column("kind", String(8), nullable=False),
+    Column("send_at", UTCDateTime),
+    Column("cron", String(120)),
+    Column("timezone", String(64), nullable=False),
+    Column("zone_mode", String(8), nullable=False, default="coach"),
+    Column("end_at", UTCDateTime),
+    Column("max_occurrences", Integer),
+    Column("status", String(16), nullable=False),
+    Column("qstash_id", Text),
+    Column("last_error", Text),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("next_run_at", UTCDateTime),
+    Column("last_run_at", UTCDateTime),
+    Column("occurrences", Integer, nullable=False, default=0),
+    Column("sent_count", Integer, nullable=False, default=0),
+    Column("failed_count", Integer, nullable=False, default=0),
+    CheckConstraint(_in("target", TARGETS), name="target"),
+    CheckConstraint(_in("kind", KINDS), name="kind"),
+    CheckConstraint(_in("zone_mode", ZONE_MODES), name="zone_mode"),
+    CheckConstraint(_in("status", MESSAGE_STATUSES), name="status"),
+    CheckConstraint("(kind = 'once') = (send_at IS NOT NULL)", name="once_has_send_at"),
+    CheckConstraint("(kind = 'once') OR (cron IS NOT NULL)", name="recurring_has_cron"),
+    CheckConstraint("(target = 'tag') = (target_tag IS NOT NULL)", name="tag_target"),
+    CheckConstraint("max_occurrences IS NULL OR max_occurrences > 0", name="max_occurrences"),
+    CheckConstraint("length(body) BETWEEN 1 AND 5000", name="body_length"),
+    # The guide's SQL: "CREATE INDEX idx_scheduled_messages_qstash_id ON scheduled_messages(qstash_id)".
+    Index("idx_scheduled_messages_qstash_id", "qstash_id"),
+)
+
+message_recipients = Table(
+    "message_recipients", metadata,
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+)
+
+qstash_links = Table(
+    "qstash_links", metadata,
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("zone", String(64), primary_key=True),
+    Column("qstash_id", Text, nullable=False),
+)
+
+delivery_runs = Table(
+    "delivery_runs", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("qstash_message_id", String(128), index=True),
+    Column("retried", Integer, nullable=False, default=0),
+    Column("slot", String(40), nullable=False),
+    Column("zone", String(64)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("outcome", String(16)),
+    Column("total", Integer, nullable=False, default=0),
+    Column("sent", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("pending", Integer, nullable=False, default=0),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("slot", String(40), nullable=False),
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", String(36), ForeignKey("delivery_runs.id", ondelete="SET NULL")),
+    Column("status", String(8), nullable=False),
+    Column("chat_message_id", String(255)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("claimed_by", String(128)),
+    Column("claimed_retried", Integer),
+    Column("lease_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    # The duplicate guard: one row per (message, occurrence slot, client).
+    UniqueConstraint("message_id", "slot", "client_id", name="uq_deliveries_message_slot_client"),
+    CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+    CheckConstraint("attempts >= 0", name="attempts"),
+    Index("ix_deliveries_status_updated", "status", "updated_at"),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor_id", String(36), ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), index=True),
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), index=True),
+    Column("action", String(32), nullable=False),
+    Column("old_values", Text),
+    Column("new_values", Text),
+)
+
+inbox_messages = Table(
+    "inbox_messages", metadata,
+    Column("id", String(255), primary_key=True),
+    Column("channel_id", String(64), nullable=False, index=True),
+    Column("coach_chat_id", String(64), nullable=False),
+    Column("client_chat_id", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

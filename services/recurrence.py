@@ -1,0 +1,151 @@
+"""Recurrence rules: cron from simple forms, validation, next occurrences in a zone, human sentences, DST."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from cron_descriptor import ExpressionDescriptor
+from croniter import croniter
+
+from services.errors import UserError
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One firing: the UTC instant and the local wall-clock slot it stands for."""
+
+    at: datetime
+    slot: str
+    shifted: bool = False  # the local time did not exist that day (spring forward)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone, or a clear error naming it."""
+    if not name or name not in _zone_names():
+        raise UserError(f"Unknown time zone '{name}'. Use an IANA name such as Europe/London.", "timezone")
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:  # pragma: no cover - guarded by the name check
+        raise UserError(f"Unknown time zone '{name}'.", "timezone") from exc
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zone_names() -> frozenset[str]:
+    """All IANA zone names, loaded once on first use."""
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def zone_names() -> list[str]:
+    """Sorted IANA zone names for pickers."""
+    return sorted(_zone_names())
+
+
+def cron_for(kind: str, at: time, weekdays: list[int] | None = None, custom: str | None = None) -> str:
+    """The five-field cron rule for the once/daily/weekly/cron forms (weekdays: 0 = Monday)."""
+    if kind == "daily":
+        return f"{at.minute} {at.hour} * * *"
+    if kind == "weekly":
+        if not weekdays:
+            raise UserError("Pick at least one weekday for a weekly message.", "weekdays")
+        # cron counts Sunday as 0; our forms count Monday as 0.
+        days = ",".join(str((d + 1) % 7) for d in sorted(set(weekdays)))
+        return f"{at.minute} {at.hour} * * {days}"
+    if kind == "cron":
+        return validate_cron(custom or "")
+    raise UserError(f"Unknown schedule kind '{kind}'.", "kind")
+
+
+def validate_cron(expression: str) -> str:
+    """Return the normalised rule or raise a message saying what is wrong with it."""
+    text = " ".join((expression or "").split())
+    if text.upper().startswith("CRON_TZ="):
+        raise UserError("Leave out CRON_TZ=: pick the time zone in the form instead.", "cron")
+    fields = text.split(" ") if text else []
+    if len(fields) != 5:
+        raise UserError(
+            f"A cron rule has 5 fields (minute hour day-of-month month day-of-week); '{text}' has {len(fields)}.",
+            "cron",
+        )
+    if not croniter.is_valid(text):
+        raise UserError(f"'{text}' is not a valid cron rule.", "cron")
+    try:
+        croniter(text, datetime(2030, 1, 1, tzinfo=timezone.utc)).get_next(datetime)
+    except Exception as exc:  # croniter raises several types for impossible rules such as 30 Feb
+        raise UserError(f"'{text}' never fires.", "cron") from exc
+    return text
+
+
+def describe(cron: str) -> str:
+    """A sentence for any rule, e.g. 'At 09:00 AM, only on Monday'."""
+    return ExpressionDescriptor(cron, use_24hour_time_format=True).get_description()
+
+
+def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
+    """Convert a local wall-clock time to UTC, refusing a time that does not exist that day."""
+    tz = zone(zone_name)
+    naive = datetime.combine(day, at.replace(tzinfo=None, second=0, microsecond=0))
+    local = naive.replace(tzinfo=tz)
+    round_trip = local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        raise UserError(
+            f"{naive:%H:%M} does not exist on {day:%d %b %Y} in {zone_name}: the clocks skip that hour. "
+            "Pick another time.",
+            "send_at",
+        )
+    return local.astimezone(timezone.utc)
+
+
+def slot_of(at: datetime, zone_name: str) -> str:
+    """The local wall-clock slot of an instant; both firings of a repeated hour share it."""
+    return at.astimezone(zone(zone_name)).strftime("%Y-%m-%dT%H:%M")
+
+
+def next_occurrences(cron: str, zone_name: str, after: datetime, count: int = 5) -> list[Occurrence]:
+    """The next `count` distinct local slots of the rule after `after`, keeping wall-clock time across DST."""
+    tz = zone(zone_name)
+    schedule = croniter(cron, after.astimezone(tz))
+    found: list[Occurrence] = []
+    seen: set[str] = set()
+    for _ in range(count * 3 + 3):
+        if len(found) == count:
+            break
+        at = schedule.get_next(datetime).astimezone(timezone.utc)
+        slot = slot_of(at, zone_name)
+        if slot in seen:  # the repeated hour on a fall-back day fires once, not twice
+            continue
+        seen.add(slot)
+        found.append(Occurrence(at=at, slot=slot, shifted=not _matches(cron, at, tz)))
+    return found
+
+
+def previous_slot(cron: str, zone_name: str, now: datetime, tolerance: timedelta = timedelta(minutes=2)) -> Occurrence:
+    """The occurrence a firing at `now` stands for: the latest one at or before now (+ clock tolerance)."""
+    tz = zone(zone_name)
+    at = croniter(cron, (now + tolerance).astimezone(tz)).get_prev(datetime).astimezone(timezone.utc)
+    return Occurrence(at=at, slot=slot_of(at, zone_name), shifted=not _matches(cron, at, tz))
+
+
+def _matches(cron: str, at: datetime, tz: ZoneInfo) -> bool:
+    """True when the local wall time of `at` is one the rule names (False when DST moved it)."""
+    local = at.astimezone(tz).replace(tzinfo=None)
+    return croniter.match(cron, local)
+
+
+def dst_gaps(cron: str, zone_name: str, after: datetime, days: int = 366) -> list[str]:
+    """Local dates in the coming year when the rule's time does not exist (the send moves an hour)."""
+    horizon = after + timedelta(days=days)
+    gaps = []
+    for occurrence in next_occurrences(cron, zone_name, after, count=400):
+        if occurrence.at > horizon:
+            break
+        if occurrence.shifted:
+            gaps.append(occurrence.slot[:10])
+    return gaps

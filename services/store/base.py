@@ -1,0 +1,43 @@
+"""Shared plumbing for repositories: the engine, the clock, ids and scoping."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine
+from sqlalchemy.sql import Select
+
+from services.domain import Actor
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    """A fresh row id."""
+    return str(uuid.uuid4())
+
+
+class Repository:
+    """Base for repositories: holds the engine and clock."""
+
+    def __init__(self, engine: Engine, clock: Clock = utc_now):
+        self.engine = engine
+        self.clock = clock
+
+
+def scoped(query: Select, coach_column, actor: Actor) -> Select:
+    """Limit a query to the actor's own coach rows unless the role reads across coaches."""
+    if actor.sees_all_coaches:
+        return query
+    return query.where(coach_column == actor.account_id)
+
+
+def page_of(query: Select, limit: int, offset: int) -> Select:
+    """Apply bounded paging (a page is never more than 500 rows)."""
+    return query.limit(max(1, min(limit, 500))).offset(max(0, offset))

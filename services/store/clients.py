@@ -1,0 +1,108 @@
+"""Clients of a coach, their tags, and recipient resolution at fire time."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import delete, distinct, func, insert, select
+
+from services.db.schema import client_tags, clients, message_recipients
+from services.domain import Actor, Client, Message
+from services.errors import UserError
+from services.recurrence import zone
+from services.store.base import Repository, new_id, page_of, scoped
+
+
+class ClientRepository(Repository):
+    """Reads and writes clients, always scoped to the coach."""
+
+    def add(self, actor: Actor, name: str, timezone_name: str, tags: list[str] = (), active: bool = True,
+            coach_id: str | None = None, client_id: str | None = None) -> Client:
+        """Add a client for the acting coach (support/admin may name the coach)."""
+        coach_id = coach_id if (coach_id and actor.sees_all_coaches) else actor.account_id
+        if not name.strip():
+            raise UserError("Client name is required.", "name")
+        zone(timezone_name)
+        client_id = client_id or new_id()
+        with self.engine.begin() as conn:
+            conn.execute(insert(clients).values(
+                id=client_id, coach_id=coach_id, name=name.strip(), chat_user_id=f"client-{client_id}",
+                timezone=timezone_name, active=active, created_at=self.clock()))
+            self._write_tags(conn, client_id, tags)
+        return self.get_many(actor, [client_id])[0]
+
+    def set_active(self, actor: Actor, client_id: str, active: bool) -> None:
+        """Activate or deactivate one of the coach's clients."""
+        query = scoped(clients.update().where(clients.c.id == client_id), clients.c.coach_id, actor)
+        with self.engine.begin() as conn:
+            if conn.execute(query.values(active=active)).rowcount != 1:
+                raise UserError("No such client.", "client")
+
+    def _write_tags(self, conn, client_id: str, tags) -> None:
+        """Replace a client's tags with the normalised set."""
+        conn.execute(delete(client_tags).where(client_tags.c.client_id == client_id))
+        clean = sorted({t.strip().lower() for t in tags if t and t.strip()})
+        if clean:
+            conn.execute(insert(client_tags), [{"client_id": client_id, "tag": t} for t in clean])
+
+    def list(self, actor: Actor, tag: str | None = None, search: str | None = None, active: bool | None = None,
+             limit: int = 100, offset: int = 0) -> list[Client]:
+        """A page of the actor's clients, filtered in SQL."""
+        query = scoped(select(clients.c.id), clients.c.coach_id, actor).order_by(clients.c.name, clients.c.id)
+        if tag:
+            query = query.where(clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == tag)))
+        if search:
+            query = query.where(func.lower(clients.c.name).contains(search.strip().lower()))
+        if active is not None:
+            query = query.where(clients.c.active == active)
+        with self.engine.connect() as conn:
+            ids = list(conn.scalars(page_of(query, limit, offset)))
+        return self.get_many(actor, ids)
+
+    def get_many(self, actor: Actor, ids: list[str]) -> list[Client]:
+        """The actor's clients with these ids, in the order given; foreign ids are simply absent."""
+        if not ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(scoped(select(clients).where(clients.c.id.in_(ids)), clients.c.coach_id, actor)).all()
+            tags = defaultdict(list)
+            for client_id, tag in conn.execute(select(client_tags).where(client_tags.c.client_id.in_(ids))):
+                tags[client_id].append(tag)
+        by_id = {row.id: _client(row, tags[row.id]) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def tags(self, actor: Actor) -> list[str]:
+        """Distinct tags used by the actor's clients."""
+        query = select(distinct(client_tags.c.tag)).join(clients, clients.c.id == client_tags.c.client_id)
+        with self.engine.connect() as conn:
+            return sorted(conn.scalars(scoped(query, clients.c.coach_id, actor)))
+
+    def count(self, actor: Actor) -> int:
+        """How many clients the actor can see."""
+        with self.engine.connect() as conn:
+            return conn.scalar(scoped(select(func.count()).select_from(clients), clients.c.coach_id, actor))
+
+    def recipients(self, message: Message) -> list[Client]:
+        """Every client the message targets now, active or not (the caller skips inactive ones)."""
+        query = select(clients.c.id).where(clients.c.coach_id == message.coach_id).order_by(clients.c.id)
+        if message.target == "tag":
+            query = query.where(clients.c.id.in_(
+                select(client_tags.c.client_id).where(client_tags.c.tag == message.target_tag)))
+        elif message.target == "clients":
+            query = query.where(clients.c.id.in_(
+                select(message_recipients.c.client_id).where(message_recipients.c.message_id == message.id)))
+        owner = Actor(message.coach_id, "coach")
+        with self.engine.connect() as conn:
+            ids = list(conn.scalars(query))
+        return self.get_many(owner, ids)
+
+    def zones_of(self, message: Message) -> list[str]:
+        """Distinct zones of the message's active recipients (one QStash schedule each)."""
+        return sorted({c.timezone for c in self.recipients(message) if c.active}) or [message.timezone]
+
+
+def _client(row, tags) -> Client:
+    """Map a row and its tags to a Client."""
+    return Client(id=row.id, coach_id=row.coach_id, name=row.name, chat_user_id=row.chat_user_id,
+                  timezone=row.timezone, active=row.active, tags=tuple(sorted(tags)))
+
+

@@ -1,0 +1,37 @@
+"""One object holding every repository over one engine and clock."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from services.store.accounts import AccountRepository
+from services.store.audit import AuditRepository
+from services.store.base import Clock, utc_now
+from services.store.clients import ClientRepository
+from services.store.deliveries import DeliveryRepository
+from services.store.delivery_log import DeliveryLogRepository
+from services.store.inbox import InboxRepository
+from services.store.messages import MessageRepository
+
+
+class Store:
+    """The store: repositories sharing an engine and a clock."""
+
+    def __init__(self, engine: Engine, clock: Clock = utc_now):
+        self.engine = engine
+        self.clock = clock
+        self.accounts = AccountRepository(engine, clock)
+        self.clients = ClientRepository(engine, clock)
+        self.messages = MessageRepository(engine, clock)
+        self.deliveries = DeliveryRepository(engine, clock)
+        self.log = DeliveryLogRepository(engine, clock)
+        self.audit = AuditRepository(engine, clock)
+        self.inbox = InboxRepository(engine, clock)
+
+    def ping(self) -> bool:
+        """True when the database answers (health checks)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
