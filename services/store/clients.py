@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import delete, distinct, func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from services.db.schema import client_tags, clients, message_recipients
 from services.domain import Actor, Client, Message
@@ -72,7 +72,7 @@ class ClientRepository(Repository):
 
     def tags(self, actor: Actor) -> list[str]:
         """Distinct tags used by the actor's clients."""
-        query = select(distinct(client_tags.c.tag)).join(clients, clients.c.id == client_tags.c.client_id)
+        query = select(client_tags.c.tag).distinct().join(clients, clients.c.id == client_tags.c.client_id)
         with self.engine.connect() as conn:
             return sorted(conn.scalars(scoped(query, clients.c.coach_id, actor)))
 

@@ -1,0 +1,135 @@
+"""Delivery loop: fire schedules, claim due messages in batches, hand them to a worker pool."""
+import json
+import logging
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
+
+from local_qstash import messages, outcomes, schedules
+from local_qstash.config import Config
+from local_qstash.db import Database
+from local_qstash.outcomes import Result
+from local_qstash.sender import Outcome, Sender
+from local_qstash.signing import sign
+from local_qstash.timeutil import Clock, now_ms, to_epoch
+
+log = logging.getLogger(__name__)
+MAX_IDLE_S = 0.5  # re-check even without a wake-up: covers injected clocks that jump
+
+
+class Dispatcher:
+    """Owns the scheduler thread and the delivery workers."""
+
+    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+        self._db, self._config, self._clock = db, config, clock
+        self._sender = Sender()
+        self._cond = threading.Condition()
+        self._results: deque = deque()
+        self._dirty = False
+        self._stopping = False
+        self._inflight = 0
+        self._max_inflight = max(config.batch_size, config.workers * 4)
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        """Requeue deliveries cut short by a crash, then start the loop."""
+        messages.requeue_inflight(self._db, now_ms(self._clock))
+        self._pool = ThreadPoolExecutor(self._config.workers, thread_name_prefix="lq-deliver")
+        self._thread = threading.Thread(target=self._run, name="lq-dispatcher", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Tell the loop that new work may be due (called after publish / schedule change)."""
+        with self._cond:
+            self._dirty = True
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Stop claiming, let running attempts finish, and record their results."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
+        if self._pool is not None:
+            # Queued attempts are dropped here; their rows stay ACTIVE and are requeued on start.
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._record(self._drain())
+
+    def _run(self) -> None:
+        """Loop until stopped; errors are logged and the loop goes on (never drop work)."""
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                self._dirty = False
+            try:
+                timeout = self._tick()
+            except Exception:  # noqa: BLE001 - the loop must survive a bad row or a busy db
+                log.exception("dispatcher tick failed")
+                timeout = MAX_IDLE_S
+            with self._cond:
+                if not (self._dirty or self._results or self._stopping) and timeout > 0:
+                    self._cond.wait(timeout)
+
+    def _tick(self) -> float:
+        """Do one round of work; return how long the loop may sleep."""
+        self._record(self._drain())
+        now = now_ms(self._clock)
+        if schedules.fire_due(self._db, now):
+            now = now_ms(self._clock)
+        room = self._max_inflight - self._inflight
+        claimed = messages.claim_due(self._db, now, min(self._config.batch_size, room)) if room > 0 else []
+        for row in claimed:
+            self._inflight += 1
+            self._pool.submit(self._deliver, row)
+        if claimed and len(claimed) == min(self._config.batch_size, room):
+            return 0.0  # a full batch: there may be more due right now
+        if room <= 0:
+            return MAX_IDLE_S  # a finishing worker wakes us
+        upcoming = [t for t in (messages.next_due_ms(self._db), schedules.next_fire_ms(self._db)) if t]
+        if not upcoming:
+            return MAX_IDLE_S
+        return min(MAX_IDLE_S, max(0.0, (min(upcoming) - now_ms(self._clock) + 1) / 1000))
+
+    def _drain(self) -> list:
+        """Take all finished attempts."""
+        with self._cond:
+            results = list(self._results)
+            self._results.clear()
+        return results
+
+    def _record(self, results: list) -> None:
+        """Store a batch of finished attempts in one transaction."""
+        if results:
+            outcomes.apply(self._db, results, now_ms(self._clock), self._config.backoff_scale)
+            self._inflight -= len(results)
+
+    def _deliver(self, row) -> None:
+        """Worker: one signed attempt; the outcome goes back to the loop."""
+        try:
+            outcome = self._attempt(row)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not lose the message
+            log.exception("delivery attempt crashed")
+            outcome = Outcome(error=f"internal error: {exc!r}")
+        with self._cond:
+            self._results.append(Result(row, outcome))
+            self._cond.notify()
+
+    def _attempt(self, row) -> Outcome:
+        """Sign and send one message."""
+        body = bytes(row["body"])
+        headers = {k: ", ".join(v) for k, v in json.loads(row["header"]).items()}
+        headers.update({
+            "Upstash-Signature": sign(self._config.current_signing_key, row["url"], body,
+                                      to_epoch(self._clock())),
+            "Upstash-Message-Id": row["id"],
+            "Upstash-Retried": str(row["retried"]),
+            "User-Agent": "Upstash-QStash",
+        })
+        if row["schedule_id"]:
+            headers["Upstash-Schedule-Id"] = row["schedule_id"]
+        timeout = row["timeout_s"] or self._config.timeout
+        return self._sender.send(row["url"], row["method"], headers, body, timeout)

@@ -1,0 +1,99 @@
+"""Composition root: create_server(config, clock) wires store, dispatcher and HTTP front."""
+import logging
+import signal
+import sys
+import threading
+from typing import Optional
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from local_qstash.app import Core, create_app
+from local_qstash.config import Config, config_from_args
+from local_qstash.db import Database
+from local_qstash.dispatcher import Dispatcher
+from local_qstash.timeutil import Clock, system_clock
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """HTTP/1.1 keep-alive (the SDK reuses connections) and no per-request log lines."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, *args, **kwargs) -> None:  # noqa: D401 - silence access log
+        """Skip access logging: it costs time and could echo query strings."""
+
+
+class LocalQStash:
+    """A running (or ready to run) local QStash: HTTP front + dispatcher over one SQLite file."""
+
+    def __init__(self, config: Config, clock: Clock = system_clock) -> None:
+        self.config = config
+        self.db = Database(config.data_dir)
+        self.dispatcher = Dispatcher(self.db, config, clock)
+        core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake)
+        self.app = create_app(core)
+        # Binding happens here so port 0 resolves before start() and base_url is known.
+        self._http = make_server(config.host, config.port, self.app, threaded=True,
+                                 request_handler=_QuietHandler)
+        self._http.daemon_threads = True
+        self._thread: Optional[threading.Thread] = None
+        self._stopped = False
+
+    @property
+    def base_url(self) -> str:
+        """Where the API listens, e.g. http://127.0.0.1:8080."""
+        return f"http://{self.config.host}:{self._http.server_port}"
+
+    def start(self) -> "LocalQStash":
+        """Start delivering and serving in background threads."""
+        self.dispatcher.start()
+        self._thread = threading.Thread(target=self._http.serve_forever, name="lq-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, finish running deliveries, close the store (idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread is not None:
+            self._http.shutdown()
+        self._http.server_close()
+        if self._thread is not None:
+            self._thread.join()
+            self.dispatcher.stop()
+        self.db.close()
+
+    def __enter__(self) -> "LocalQStash":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def create_server(config: Config, clock: Clock = system_clock) -> LocalQStash:
+    """Build a server without starting it (tests pass port 0 and their own clock)."""
+    return LocalQStash(config, clock)
+
+
+def start_in_thread(config: Config, clock: Clock = system_clock) -> LocalQStash:
+    """Build and start a server in background threads; call .stop() when done."""
+    return create_server(config, clock).start()
+
+
+def main(argv=None) -> int:
+    """CLI entry: serve until SIGINT / SIGTERM."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    config = config_from_args(argv)
+    server = create_server(config).start()
+    print(f"local_qstash listening on {server.base_url} (data: {config.data_dir})", flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

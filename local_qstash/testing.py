@@ -1,0 +1,129 @@
+"""Test helpers: a recording HTTP receiver with scripted answers (used by tests and bench)."""
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Dict, List, Optional
+
+
+@dataclass
+class Received:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    headers: Dict[str, str]
+    body: bytes
+    at: float
+
+    def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """Case-insensitive header lookup."""
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass
+class Answer:
+    """A scripted answer: status, headers, and an optional delay before answering."""
+
+    status: int = 200
+    headers: Dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    body: bytes = b"ok"
+
+
+class _Server(ThreadingHTTPServer):
+    """Threaded server that stays quiet when a client gives up (timeout tests)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A peer hanging up mid-answer is expected here, not an error."""
+
+
+class RecordingReceiver:
+    """HTTP/1.1 keep-alive server on 127.0.0.1 that records requests; 200 unless scripted."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.requests: List[Received] = []
+        self._scripts: Dict[str, deque] = defaultdict(deque)
+        self._cond = threading.Condition()
+        self._server = _Server((host, port), self._handler_class())
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def base_url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:40123."""
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path on this receiver."""
+        return self.base_url + path
+
+    def script(self, path: str, *answers: Answer) -> None:
+        """Queue answers for the next requests to `path` (then back to 200)."""
+        with self._cond:
+            self._scripts[path].extend(answers)
+
+    def received(self, path: Optional[str] = None) -> List[Received]:
+        """Requests so far, optionally only those to `path`."""
+        with self._cond:
+            return [r for r in self.requests if path is None or r.path == path]
+
+    def wait_for(self, count: int, path: Optional[str] = None, timeout: float = 10.0) -> List[Received]:
+        """Block until at least `count` requests (to `path`) arrived, or the timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len([r for r in self.requests if path is None or r.path == path]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+        return self.received(path)
+
+    def start(self) -> "RecordingReceiver":
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _record(self, req: Received) -> Answer:
+        """Store a request and pick its answer."""
+        with self._cond:
+            self.requests.append(req)
+            self._cond.notify_all()
+            queue = self._scripts.get(req.path)
+            return queue.popleft() if queue else Answer()
+
+    def _handler_class(self):
+        """A handler class bound to this receiver."""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                answer = receiver._record(Received(self.command, self.path, headers, body, time.time()))
+                if answer.delay:
+                    time.sleep(answer.delay)
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+            def log_message(self, *args) -> None:
+                """Keep test output quiet."""
+
+        return Handler

@@ -1,0 +1,82 @@
+"""Command line: `python -m services migrate | create-user | seed | check-config`."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from services import config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one administrative command."""
+    parser = argparse.ArgumentParser(prog="python -m services")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations")
+    user = commands.add_parser("create-user", help="create an account (password from a prompt or stdin)")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", default="")
+    user.add_argument("--role", choices=["coach", "support", "admin"], default="admin")
+    user.add_argument("--timezone", default="UTC")
+    commands.add_parser("seed", help="seed demo data into an empty embedded database")
+    commands.add_parser("check-config", help="validate settings and say which backends are used")
+    args = parser.parse_args(argv)
+    try:
+        settings = config.load_settings()
+        return COMMANDS[args.command](settings, args)
+    except config.ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _migrate(settings, _args) -> int:
+    """Apply every migration."""
+    from services.db.engine import database_url_for, migrate
+
+    migrate(database_url_for(settings.database_url, settings.data_dir))
+    print("Database is up to date.")
+    return 0
+
+
+def _create_user(settings, args) -> int:
+    """Create an account; the password never appears in argv or output."""
+    from services.auth import hash_password
+    from services.bootstrap import build_services
+    from services.errors import UserError
+
+    password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    try:
+        account = build_services(settings).store.accounts.create(
+            args.email, args.name or args.email, args.timezone, args.role, hash_password(password))
+    except UserError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Created {account.role} {account.email}.")
+    return 0
+
+
+def _seed(settings, _args) -> int:
+    """Seed demo data once."""
+    from services.bootstrap import build_services
+    from services.demo_seed import seed
+
+    if settings.database_url:
+        print("DATABASE_URL is set: demo data is never seeded there.")
+        return 0
+    print("Seeded demo data." if seed(build_services(settings)) else "Demo data already present; nothing changed.")
+    return 0
+
+
+def _check_config(settings, _args) -> int:
+    """Print which backend each part uses (never a secret)."""
+    print(f"database: {'embedded SQLite' if settings.embedded_database else 'DATABASE_URL'}")
+    print(f"scheduler: {'local QStash' if settings.embedded_qstash else 'QStash'}")
+    print(f"chat: {'local inbox' if settings.embedded_chat else 'Stream Chat'}")
+    print(f"login: {'Supabase Auth' if settings.supabase_auth else 'local accounts'}")
+    return 0
+
+
+COMMANDS = {"migrate": _migrate, "create-user": _create_user, "seed": _seed, "check-config": _check_config}
+
+if __name__ == "__main__":
+    sys.exit(main())

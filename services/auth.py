@@ -1,0 +1,67 @@
+"""Logins: local accounts with argon2 hashes, or Supabase Auth when it is configured."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.domain import Account
+from services.errors import UserError
+from services.store.accounts import AccountRepository
+
+_HASHER = PasswordHasher()
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a new password, refusing short ones."""
+    if len(password or "") < MIN_PASSWORD:
+        raise UserError(f"Passwords need at least {MIN_PASSWORD} characters.", "password")
+    return _HASHER.hash(password)
+
+
+class LocalAuth:
+    """Email + password checked against the accounts table."""
+
+    name = "local"
+
+    def __init__(self, accounts: AccountRepository):
+        self.accounts = accounts
+
+    def login(self, email: str, password: str) -> Account:
+        """The account for these credentials; one vague error for every failure."""
+        found = self.accounts.find_by_email(email)
+        if found is None or not found[1] or not found[0].active:
+            _HASHER.hash("timing-equaliser")  # spend the same time as a real check
+            raise UserError("Wrong email or password.")
+        account, stored = found
+        try:
+            _HASHER.verify(stored, password or "")
+        except (VerificationError, InvalidHashError):
+            raise UserError("Wrong email or password.") from None
+        if _HASHER.check_needs_rehash(stored):
+            self.accounts.set_password_hash(account.id, _HASHER.hash(password))
+        return account
+
+
+class SupabaseAuth:
+    """Email + password checked by Supabase Auth; the account row is matched by email."""
+
+    name = "supabase"
+
+    def __init__(self, accounts: AccountRepository, url: str, anon_key: str):
+        self.accounts = accounts
+        self.url = url
+        self.anon_key = anon_key
+
+    def login(self, email: str, password: str) -> Account:
+        """Sign in with Supabase, then load the dashboard account with that email."""
+        from supabase import create_client  # imported here: only production installs reach it
+
+        try:
+            create_client(self.url, self.anon_key).auth.sign_in_with_password({"email": email, "password": password})
+        except Exception:
+            raise UserError("Wrong email or password.") from None
+        found = self.accounts.find_by_email(email)
+        if found is None or not found[0].active:
+            raise UserError("This login has no dashboard account yet. Ask an admin to create one.")
+        return found[0]

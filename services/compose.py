@@ -1,0 +1,140 @@
+"""Validation of the Message Scheduler form: every bad input becomes a message naming the field."""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from services import recurrence
+from services.domain import Actor, Client
+from services.errors import UserError
+from services.store import Store
+
+MAX_BODY = 5000
+MAX_TITLE = 120
+TEMPLATE_FIELDS = ("first_name", "name", "coach_name")
+
+
+@dataclass
+class ScheduleRequest:
+    """What the coach filled in."""
+
+    body: str
+    kind: str = "once"  # once | daily | weekly | cron
+    title: str = ""
+    target: str = "all"  # all | tag | clients
+    target_tag: str | None = None
+    client_ids: list[str] = field(default_factory=list)
+    send_date: date | None = None
+    send_time: time | None = None  # once: the local time; daily/weekly: the time of day
+    weekdays: list[int] = field(default_factory=list)  # 0 = Monday
+    cron: str | None = None
+    timezone: str | None = None  # default: the coach's zone
+    zone_mode: str = "coach"  # coach | client
+    end_date: date | None = None
+    max_occurrences: int | None = None
+
+
+def check_template(body: str) -> None:
+    """Refuse unknown or broken `{field}` placeholders."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(body) if name is not None]
+    except ValueError:
+        raise UserError("The message has an unmatched { or }. Write {{ or }} for a literal brace.", "body") from None
+    unknown = sorted({n for n in names if n not in TEMPLATE_FIELDS})
+    if unknown:
+        raise UserError(f"Unknown field {{{unknown[0]}}}. You can use " +
+                        ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS) + ".", "body")
+
+
+def render(body: str, client: Client, coach_name: str) -> str:
+    """The message text for one client."""
+    return body.format(first_name=client.first_name, name=client.name, coach_name=coach_name)
+
+
+def _check_text(request: ScheduleRequest) -> tuple[str, str]:
+    """The cleaned body and title."""
+    body = (request.body or "").strip()
+    if not body:
+        raise UserError("Write the message text first.", "body")
+    if len(body) > MAX_BODY:
+        raise UserError(f"The message is {len(body):,} characters; the limit is {MAX_BODY:,}.", "body")
+    check_template(body)
+    title = (request.title or "").strip() or body.splitlines()[0][:60]
+    if len(title) > MAX_TITLE:
+        raise UserError(f"The title is longer than {MAX_TITLE} characters.", "title")
+    return body, title
+
+
+def _check_target(store: Store, actor: Actor, request: ScheduleRequest) -> list[str]:
+    """Check the audience exists and belongs to the coach; returns chosen client ids."""
+    if request.target == "all":
+        if store.clients.count(actor) == 0:
+            raise UserError("You have no clients yet.", "target")
+        return []
+    if request.target == "tag":
+        if not request.target_tag or request.target_tag not in store.clients.tags(actor):
+            raise UserError(f"No client has the tag '{request.target_tag or ''}'.", "target_tag")
+        return []
+    if request.target == "clients":
+        wanted = list(dict.fromkeys(request.client_ids))
+        if not wanted:
+            raise UserError("Choose at least one client.", "client_ids")
+        found = {c.id for c in store.clients.get_many(actor, wanted)}
+        unknown = [c for c in wanted if c not in found]
+        if unknown:
+            raise UserError(f"Unknown client id {unknown[0]}: it does not exist or is not your client.", "client_ids")
+        return wanted
+    raise UserError(f"Unknown target '{request.target}'.", "target")
+
+
+def validate(store: Store, actor: Actor, request: ScheduleRequest, coach_zone: str, now: datetime) -> tuple[dict, list[str]]:
+    """Turn the form into store values and chosen client ids, or raise the first problem."""
+    body, title = _check_text(request)
+    zone_name = request.timezone or coach_zone
+    recurrence.zone(zone_name)
+    if request.zone_mode not in ("coach", "client"):
+        raise UserError("Choose the coach's time zone or each client's own.", "zone_mode")
+    client_ids = _check_target(store, actor, request)
+    values = {"title": title, "body": body, "target": request.target, "kind": request.kind,
+              "target_tag": request.target_tag if request.target == "tag" else None,
+              "timezone": zone_name, "zone_mode": request.zone_mode, "send_at": None, "cron": None,
+              "end_at": None, "max_occurrences": None, "status": "scheduled"}
+    if request.kind == "once":
+        values["send_at"] = _check_once(request, zone_name, now)
+    else:
+        values.update(_check_recurring(request, zone_name, now))
+    return values, client_ids
+
+
+def _check_once(request: ScheduleRequest, zone_name: str, now: datetime) -> datetime:
+    """The UTC send time of a one-time message, which must exist and be in the future."""
+    if request.send_date is None or request.send_time is None:
+        raise UserError("Pick the date and time to send.", "send_at")
+    send_at = recurrence.local_to_utc(request.send_date, request.send_time, zone_name)
+    if send_at <= now + timedelta(seconds=5):
+        raise UserError("That time is in the past. Pick a time from now on.", "send_at")
+    if send_at > now + timedelta(days=365 * 2):
+        raise UserError("Messages can be scheduled at most two years ahead.", "send_at")
+    return send_at
+
+
+def _check_recurring(request: ScheduleRequest, zone_name: str, now: datetime) -> dict:
+    """Cron rule and end conditions of a recurring message."""
+    if request.kind not in ("daily", "weekly", "cron"):
+        raise UserError(f"Unknown schedule kind '{request.kind}'.", "kind")
+    if request.kind != "cron" and request.send_time is None:
+        raise UserError("Pick the time of day to send.", "send_time")
+    cron = recurrence.cron_for(request.kind, request.send_time or time(0), request.weekdays, request.cron)
+    end_at = None
+    if request.end_date:
+        end_at = recurrence.local_to_utc(request.end_date, time(23, 59), zone_name)
+        if end_at <= now:
+            raise UserError("The end date is in the past.", "end_date")
+    if request.max_occurrences is not None and request.max_occurrences < 1:
+        raise UserError("The number of sends must be at least 1.", "max_occurrences")
+    first = recurrence.next_occurrences(cron, zone_name, now, 1)
+    if end_at and (not first or first[0].at > end_at):
+        raise UserError("The rule never fires before the end date.", "end_date")
+    return {"cron": cron, "end_at": end_at, "max_occurrences": request.max_occurrences,
+            "next_run_at": first[0].at if first else None}

@@ -1,0 +1,144 @@
+"""Fan-out: one QStash firing becomes one chat message per recipient, each claimed exactly once."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from services import recurrence
+from services.chat.port import ChatGateway, ChatUser, OutgoingMessage, PermanentChatError, TransientChatError
+from services.compose import render
+from services.delivery_outcome import close_occurrence
+from services.domain import Client, Message
+from services.pacing import Pacer
+from services.store import Store
+from services.store.base import Clock
+
+log = logging.getLogger(__name__)
+RATE_LIMIT_WAIT_MAX = 30.0  # longer provider waits are left to QStash's retry instead of holding a worker
+
+
+@dataclass
+class Answer:
+    """What the webhook answers QStash."""
+
+    status: int
+    body: dict
+    headers: dict = field(default_factory=dict)
+
+
+def permanent(reason: str) -> Answer:
+    """489 + Upstash-NonRetryable-Error: QStash sends it straight to the DLQ."""
+    return Answer(489, {"error": reason}, {"Upstash-NonRetryable-Error": "true"})
+
+
+def chat_message_id(message_id: str, slot: str, client_id: str) -> str:
+    """The deterministic chat message id of one (message, slot, client); a resend is 'already exists'."""
+    return f"{message_id}-{''.join(ch for ch in slot if ch.isalnum())}-{client_id}"
+
+
+class DeliveryService:
+    """Turns a verified firing into sends, recorded per recipient."""
+
+    def __init__(self, store: Store, chat: ChatGateway, pacer: Pacer, clock: Clock, on_finished=None,
+                 concurrency: int = 8, lease_seconds: float = 60.0):
+        self.store = store
+        self.chat = chat
+        self.pacer = pacer
+        self.clock = clock
+        self.on_finished = on_finished  # called with a message whose schedule ended (deletes QStash schedules)
+        self.concurrency = max(1, concurrency)
+        self.lease = timedelta(seconds=lease_seconds)
+
+    def fire(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
+        """Deliver one occurrence; the answer tells QStash whether to retry."""
+        message_id, coach_id = payload.get("messageId"), payload.get("coachId")
+        if not isinstance(message_id, str) or not isinstance(coach_id, str) or not message_id or not coach_id:
+            return permanent("body needs messageId and coachId strings")
+        message = self.store.messages.get_unscoped(message_id)
+        if message is None:
+            return permanent("unknown message")
+        if message.coach_id != coach_id:
+            return permanent("coach does not own this message")
+        if message.status != "scheduled":
+            return Answer(200, {"skipped": f"message is {message.status}"})
+        zone = payload.get("zone") or message.timezone
+        slot = self._slot(message, zone, payload.get("slot"), qstash_message_id)
+        if slot is None:
+            return permanent("unknown occurrence slot")
+        if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):
+            close_occurrence(self.store, message, ended=True, on_finished=self.on_finished)
+            return Answer(200, {"skipped": "message has ended"})
+        return self._deliver(message, zone, slot, qstash_message_id, retried)
+
+    def _slot(self, message: Message, zone: str, asked: str | None, qstash_message_id: str | None) -> str | None:
+        """The occurrence this firing stands for; retries of a QStash message stay on its first slot."""
+        if asked is not None:
+            return asked if isinstance(asked, str) and self.store.deliveries.slot_started(message.id, asked) else None
+        earlier = self.store.deliveries.slot_of_qstash_message(qstash_message_id) if qstash_message_id else None
+        if earlier:
+            return earlier[0]
+        if not message.recurring:
+            return "once"
+        return recurrence.previous_slot(message.cron, zone, self.clock()).slot
+
+    def _ended(self, message: Message) -> bool:
+        """True when a recurring message is past its end date or has used up its occurrences."""
+        if not message.recurring:
+            return False
+        if message.end_at and self.clock() > message.end_at:
+            return True
+        return bool(message.max_occurrences and
+                    self.store.deliveries.occurrences_started(message.id) >= message.max_occurrences)
+
+    def _deliver(self, message: Message, zone: str, slot: str, qstash_message_id: str | None, retried: int) -> Answer:
+        """Resolve recipients, claim their rows, send, record and answer."""
+        recipients = [c for c in self.store.clients.recipients(message)
+                      if message.zone_mode == "coach" or c.timezone == zone]
+        skipped = {c.id: "client is inactive" for c in recipients if not c.active}
+        active = {c.id: c for c in recipients if c.active}
+        run_id = self.store.deliveries.start_run(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
+        self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, list(active), skipped)
+        owner = qstash_message_id or run_id
+        claimed = self.store.deliveries.claim(message.id, slot, owner, retried, run_id, self.lease)
+        coach = self.store.accounts.get(message.coach_id)
+        sender = ChatUser(coach.chat_user_id, coach.display_name)
+        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
+            list(pool.map(lambda job: self._send_one(message, slot, sender, coach.display_name, *job), jobs))
+        counts = self.store.deliveries.slot_counts(message.id, slot)
+        unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
+        self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
+        close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=unfinished)
+        body = {"messageId": message.id, "slot": slot, "sent": counts.get("sent", 0),
+                "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0), "pending": unfinished}
+        if unfinished:
+            return Answer(503, body, {"Retry-After": "30"})
+        return Answer(200, body)
+
+    def _send_one(self, message: Message, slot: str, sender: ChatUser, coach_name: str, delivery_id: str,
+                  client: Client) -> None:
+        """Send to one client, waiting out short rate limits; record the result."""
+        outgoing = OutgoingMessage(chat_message_id(message.id, slot, client.id), sender,
+                                   ChatUser(client.chat_user_id, client.name), render(message.body, client, coach_name))
+        for _ in range(3):
+            self.pacer.wait_turn()
+            try:
+                result = self.chat.send(outgoing)
+            except TransientChatError as exc:
+                if exc.retry_after is not None and exc.retry_after <= RATE_LIMIT_WAIT_MAX:
+                    self.pacer.hold_for(exc.retry_after)
+                    continue
+                self.store.deliveries.mark_failed(delivery_id, str(exc), permanent=False)
+                return
+            except PermanentChatError as exc:
+                self.store.deliveries.mark_failed(delivery_id, str(exc), permanent=True)
+                return
+            except Exception as exc:  # an unexpected gateway bug must not lose the row: QStash retries it
+                log.exception("chat gateway failed for delivery %s", delivery_id)
+                self.store.deliveries.mark_failed(delivery_id, f"unexpected error: {type(exc).__name__}", permanent=False)
+                return
+            self.store.deliveries.mark_sent(delivery_id, result.chat_message_id)
+            return
+        self.store.deliveries.mark_failed(delivery_id, "chat provider kept rate limiting", permanent=False)

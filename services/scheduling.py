@@ -1,0 +1,155 @@
+"""The scheduler port over QStash: every call goes through the official `qstash` SDK."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+from dataclasses import dataclass
+
+import httpx
+from qstash import QStash
+from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimitExceededError
+
+from services.errors import SchedulerUnavailable
+
+WEBHOOK_PATH = "/api/process-scheduled-messages"
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What QStash carries to the webhook: ids only, never the message text."""
+
+    message_id: str
+    coach_id: str
+    zone: str
+    slot: str | None = None  # set for support's retries of one past occurrence
+
+    def body(self) -> dict:
+        """The JSON body QStash delivers."""
+        body = {"messageId": self.message_id, "coachId": self.coach_id, "zone": self.zone}
+        return body | ({"slot": self.slot} if self.slot else {})
+
+
+def schedule_id_for(message_id: str, zone: str) -> str:
+    """A stable QStash schedule id per (message, zone group), so a retried or edited create is an upsert."""
+    return f"cms-{message_id}-{hashlib.sha1(zone.encode()).hexdigest()[:8]}"
+
+
+def dedup_id_for(message_id: str, version: int, zone: str, slot: str | None = None) -> str:
+    """A publish deduplication id stable per message version (and zone, and retried slot)."""
+    suffix = hashlib.sha1(f"{zone}|{slot or ''}".encode()).hexdigest()[:8]
+    return f"cms-{message_id}-v{version}-{suffix}"
+
+
+@contextlib.contextmanager
+def _translated_errors(action: str):
+    """Turn SDK and network errors into messages a coach can act on (never echoing tokens)."""
+    try:
+        yield
+    except DailyMessageLimitExceededError:
+        raise SchedulerUnavailable(f"Could not {action}: QStash's daily message limit is reached. "
+                                   "It resets at midnight UTC, or upgrade the QStash plan.") from None
+    except RateLimitExceededError:
+        raise SchedulerUnavailable(f"Could not {action}: QStash is rate limiting us. Try again in a minute.") from None
+    except httpx.HTTPError:
+        raise SchedulerUnavailable(f"Could not {action}: QStash could not be reached. "
+                                   "Check QSTASH_URL and that the scheduler is running.") from None
+    except QStashError as exc:
+        raise SchedulerUnavailable(f"Could not {action}: {_explain(str(exc))}") from None
+
+
+def _explain(error: str) -> str:
+    """A short human reason for a QStash error answer."""
+    if "status: 412" in error:
+        return "the QStash plan's schedule limit is reached. Delete unused schedules or upgrade."
+    if "status: 401" in error or "status: 403" in error:
+        return "QStash refused our token. Check QSTASH_TOKEN."
+    if "status: 400" in error:
+        return "QStash refused the request: " + error.split("body:", 1)[-1].strip()[:200]
+    return "QStash answered with an error (" + error.split(",", 1)[0].replace("Request failed with ", "") + ")."
+
+
+class QStashScheduler:
+    """Publishes one-time firings and keeps recurring schedules, pointed at our webhook."""
+
+    def __init__(self, client: QStash, webhook_url: str, scheduler_api_key: str, retries: int = 3):
+        self.client = client
+        self.webhook_url = webhook_url
+        self._forward = {"Authorization": f"Bearer {scheduler_api_key}"}
+        self.retries = retries
+
+    def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
+        """Publish one firing (optionally not before a unix time); returns the QStash message id."""
+        with _translated_errors("schedule the message"):
+            result = self.client.message.publish_json(
+                url=self.webhook_url, body=firing.body(), headers=self._forward, retries=self.retries,
+                not_before=not_before, deduplication_id=deduplication_id)
+        return result.message_id
+
+    def upsert_schedule(self, firing: Firing, cron: str) -> str:
+        """Create or replace the recurring schedule for a (message, zone) pair; returns its id."""
+        with _translated_errors("schedule the recurring message"):
+            return self.client.schedule.create_json(
+                destination=self.webhook_url, cron=f"CRON_TZ={firing.zone} {cron}", body=firing.body(),
+                headers=self._forward, retries=self.retries,
+                schedule_id=schedule_id_for(firing.message_id, firing.zone))
+
+    def cancel_message(self, qstash_message_id: str) -> None:
+        """Cancel a pending one-time firing; an already delivered or unknown one is fine."""
+        with _translated_errors("cancel the scheduled send"):
+            try:
+                self.client.message.cancel(qstash_message_id)
+            except QStashError as exc:
+                if "status: 404" not in str(exc):
+                    raise
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        """Delete a schedule; one already gone is fine."""
+        with _translated_errors("delete the QStash schedule"):
+            try:
+                self.client.schedule.delete(schedule_id)
+            except QStashError as exc:
+                if "status: 404" not in str(exc):
+                    raise
+
+    def pause_schedule(self, schedule_id: str) -> None:
+        """Pause a schedule."""
+        with _translated_errors("pause the schedule"):
+            self.client.schedule.pause(schedule_id)
+
+    def resume_schedule(self, schedule_id: str) -> None:
+        """Resume a schedule."""
+        with _translated_errors("resume the schedule"):
+            self.client.schedule.resume(schedule_id)
+
+    def schedules(self) -> list:
+        """Every QStash schedule (for drift checks and the Schedules page)."""
+        with _translated_errors("list QStash schedules"):
+            return self.client.schedule.list()
+
+    def logs(self, count: int = 100, cursor: str | None = None, message_id: str | None = None):
+        """Recent QStash events; the SDK prints responses, which we keep out of our logs."""
+        with _translated_errors("read QStash logs"), contextlib.redirect_stdout(io.StringIO()):
+            log_filter = {"message_id": message_id} if message_id else None
+            return self.client.log.list(count=count, cursor=cursor, filter=log_filter)
+
+    def dead_letters(self, count: int = 100, cursor: str | None = None):
+        """Messages QStash gave up on."""
+        with _translated_errors("read the dead-letter queue"):
+            return self.client.dlq.list(count=count, cursor=cursor)
+
+    def retry_dead_letter(self, dlq_id: str) -> str:
+        """Send a dead letter again; SDK 3.4.0 has no helper, so its own HTTP client makes the call."""
+        with _translated_errors("retry the dead letter"):
+            answer = self.client.http.request(path=f"/v2/dlq/retry/{dlq_id}", method="POST")
+        return answer.get("messageId", "") if isinstance(answer, dict) else ""
+
+    def delete_dead_letter(self, dlq_id: str) -> None:
+        """Remove a dead letter once it is dealt with."""
+        with _translated_errors("delete the dead letter"):
+            self.client.dlq.delete(dlq_id)
+
+
+def make_qstash_client(token: str, base_url: str | None) -> QStash:
+    """The SDK client with short retries, so an unreachable QStash is reported in seconds."""
+    return QStash(token, base_url=base_url, retry={"retries": 1, "backoff": lambda attempt: 300})

@@ -1,0 +1,92 @@
+"""Flask app factory: the delivery webhook, the guide's scheduling endpoint, and a health check."""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, jsonify, request
+
+from services.delivery import Answer, permanent
+from services.errors import UserError
+from services.scheduling import WEBHOOK_PATH
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services=None, test_config: dict | None = None) -> Flask:
+    """Build the webhook app around the services (built from the environment when not given)."""
+    if services is None:
+        from services.bootstrap import build_services
+
+        services = build_services()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.max_webhook_body_bytes
+    app.config.update(test_config or {})
+    app.extensions["scheduler_services"] = services
+    auth = services.webhook_auth
+
+    def authorised() -> bool:
+        """Check the request's proofs against the configured mode."""
+        raw = request.get_data(cache=True)
+        return auth.allows(request.headers.get("Upstash-Signature"), request.headers.get("Authorization"), raw)
+
+    @app.post(WEBHOOK_PATH)
+    def process_scheduled_messages():
+        """Deliver one firing from QStash."""
+        if not authorised():
+            return _unauthorised()
+        payload = _json_object(request.get_data(cache=True))
+        if payload is None:
+            return _reply(permanent("body must be a JSON object"))
+        retried = request.headers.get("Upstash-Retried", "0")
+        answer = services.delivery.fire(payload, request.headers.get("Upstash-Message-Id"),
+                                        int(retried) if retried.isdigit() else 0)
+        log.info("firing %s: %s", request.headers.get("Upstash-Message-Id"), answer.status)
+        return _reply(answer)
+
+    @app.post("/api/qstash-schedule")
+    def qstash_schedule():
+        """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
+        if not auth.bearer_ok(request.headers.get("Authorization")):
+            return _unauthorised()
+        payload = _json_object(request.get_data(cache=True)) or {}
+        try:
+            links = services.register_stored(payload)
+        except UserError as exc:
+            return jsonify({"error": exc.message}), 400
+        return jsonify({"ok": True, "qstashIds": links}), 200
+
+    @app.get("/healthz")
+    def healthz():
+        """Database reachable? (200 or 503, no detail beyond that)."""
+        ok = services.store.ping()
+        return jsonify({"database": "ok" if ok else "unreachable"}), 200 if ok else 503
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        """Oversized bodies are refused before any work."""
+        return jsonify({"error": "body too large"}), 413
+
+    return app
+
+
+def _json_object(raw: bytes) -> dict | None:
+    """Parse a JSON object, or None for anything else."""
+    try:
+        value = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _unauthorised() -> tuple[Response, int]:
+    """401 saying no more."""
+    return jsonify({"error": "unauthorized"}), 401
+
+
+def _reply(answer: Answer) -> Response:
+    """Translate a service answer to HTTP."""
+    response = jsonify(answer.body)
+    response.status_code = answer.status
+    response.headers.update(answer.headers)
+    return response
