@@ -47,7 +47,9 @@ class LocalQStash:
     def start(self) -> "LocalQStash":
         """Start delivering and serving in background threads."""
         self.dispatcher.start()
-        self._thread = threading.Thread(target=self._http.serve_forever, name="lq-http", daemon=True)
+        # A short poll interval keeps stop() quick; idle cost is negligible.
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,),
+                                        name="lq-http", daemon=True)
         self._thread.start()
         return self
 

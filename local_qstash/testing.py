@@ -83,7 +83,7 @@ class RecordingReceiver:
 
     def start(self) -> "RecordingReceiver":
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -127,3 +127,23 @@ class RecordingReceiver:
                 """Keep test output quiet."""
 
         return Handler
+
+
+class ShiftedClock:
+    """Real time plus an adjustable offset: lets a test move the server's 'now'."""
+
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+class FixedClock:
+    """A clock that stands still until the test sets it."""
+
+    def __init__(self, epoch: float) -> None:
+        self.epoch = epoch
+
+    def __call__(self) -> float:
+        return self.epoch

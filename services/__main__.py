@@ -18,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--name", default="")
     user.add_argument("--role", choices=["coach", "support", "admin"], default="admin")
     user.add_argument("--timezone", default="UTC")
-    commands.add_parser("seed", help="seed demo data into an empty embedded database")
+    seed = commands.add_parser("seed", help="seed demo data into an empty embedded database")
+    seed.add_argument("--wait-for-qstash", type=float, default=0, metavar="SECONDS",
+                      help="wait up to this long for the local QStash server first")
+    commands.add_parser("local-qstash", help="run the embedded QStash server with this install's keys")
     commands.add_parser("check-config", help="validate settings and say which backends are used")
     args = parser.parse_args(argv)
     try:
@@ -55,16 +58,26 @@ def _create_user(settings, args) -> int:
     return 0
 
 
-def _seed(settings, _args) -> int:
-    """Seed demo data once."""
+def _seed(settings, args) -> int:
+    """Seed demo data once (after the local QStash answers, so the demo schedules register)."""
     from services.bootstrap import build_services
     from services.demo_seed import seed
+    from services.local_runner import wait_for_http
 
     if settings.database_url:
         print("DATABASE_URL is set: demo data is never seeded there.")
         return 0
+    if args.wait_for_qstash and settings.embedded_qstash:
+        wait_for_http(f"http://127.0.0.1:{settings.local_qstash_port}/healthz", args.wait_for_qstash)
     print("Seeded demo data." if seed(build_services(settings)) else "Demo data already present; nothing changed.")
     return 0
+
+
+def _local_qstash(settings, _args) -> int:
+    """Start local_qstash on this install's port and data dir, with the keys the services use."""
+    from services.local_runner import run_local_qstash
+
+    return run_local_qstash(settings)
 
 
 def _check_config(settings, _args) -> int:
@@ -76,7 +89,8 @@ def _check_config(settings, _args) -> int:
     return 0
 
 
-COMMANDS = {"migrate": _migrate, "create-user": _create_user, "seed": _seed, "check-config": _check_config}
+COMMANDS = {"migrate": _migrate, "create-user": _create_user, "seed": _seed, "check-config": _check_config,
+            "local-qstash": _local_qstash}
 
 if __name__ == "__main__":
     sys.exit(main())

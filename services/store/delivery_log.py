@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, String, cast, func, select
 
 from services.db.schema import accounts, clients, deliveries, delivery_runs, scheduled_messages as messages
 from services.domain import Actor
@@ -60,7 +60,11 @@ class DeliveryLogRepository(Repository):
 
     def per_day(self, actor: Actor, **filters) -> list[dict]:
         """Deliveries per UTC day and status, for the chart."""
-        day = cast(deliveries.c.updated_at, Date).label("day")
+        # SQLite has no DATE type (CAST gives a number); its date() gives the ISO day.
+        if self.engine.dialect.name == "sqlite":
+            day = func.date(deliveries.c.updated_at, type_=String).label("day")
+        else:
+            day = cast(deliveries.c.updated_at, Date).label("day")
         query = (select(day, deliveries.c.status, func.count().label("count"))
                  .join(messages, messages.c.id == deliveries.c.message_id)
                  .join(clients, clients.c.id == deliveries.c.client_id))

@@ -10,26 +10,6 @@ from local_qstash.server import start_in_thread
 from local_qstash.testing import RecordingReceiver
 
 
-class ShiftedClock:
-    """Real time plus an adjustable offset: lets a test move the server's 'now'."""
-
-    def __init__(self, offset: float = 0.0) -> None:
-        self.offset = offset
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-
-class FixedClock:
-    """A clock that stands still until the test sets it."""
-
-    def __init__(self, epoch: float) -> None:
-        self.epoch = epoch
-
-    def __call__(self) -> float:
-        return self.epoch
-
-
 @pytest.fixture
 def receiver():
     """A local destination that records requests and answers 200 unless scripted."""

@@ -1,0 +1,34 @@
+# Two commands: `make run` (the product on embedded defaults, with demo data) and `make test` (every test).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench migrate clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) -m services migrate
+
+run: $(STAMP) migrate
+	@echo ""
+	@echo "  Dashboard:   http://127.0.0.1:$${DASHBOARD_PORT:-8501}   (log in as coach@example.com / demo-password)"
+	@echo "  Webhook:     http://127.0.0.1:$${WEBHOOK_PORT:-8000}/api/process-scheduled-messages"
+	@echo "  Local QStash: http://127.0.0.1:$${LOCAL_QSTASH_PORT:-8080}"
+	@echo ""
+	PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
+
+test: $(STAMP)
+	$(PY) -m tests.check_postgres
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

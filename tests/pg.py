@@ -1,0 +1,47 @@
+"""The PostgreSQL the tests use: TEST_DATABASE_URL (default the local server), one fresh database per run."""
+from __future__ import annotations
+
+import os
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def admin_url() -> str:
+    """Where to create test databases (psycopg 3 driver)."""
+    url = os.environ.get("TEST_DATABASE_URL", DEFAULT_URL)
+    return url.replace("postgres://", "postgresql://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def reachable() -> str | None:
+    """None when PostgreSQL answers, else the reason."""
+    try:
+        engine = create_engine(admin_url(), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any driver error means unreachable for our purpose
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+def create_database() -> str:
+    """Create an empty database for this test run and return its URL."""
+    name = f"cms_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database made by create_database."""
+    name = make_url(url).database
+    engine = create_engine(admin_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()

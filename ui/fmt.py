@@ -1,0 +1,51 @@
+"""Formatting for pages: times in the viewer's zone, CSV bytes, paging controls."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+def local(at: datetime | None, zone_name: str) -> str:
+    """A UTC instant as wall-clock text in a zone ('' when missing)."""
+    if at is None or (isinstance(at, float) and math.isnan(at)):
+        return ""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV for st.download_button."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def pager(prefix: str, total: int) -> tuple[int, int]:
+    """Page size and page number widgets; returns (limit, offset) and says which rows are shown."""
+    left, right, info = st.columns([1, 1, 3])
+    size = left.selectbox("Rows per page", PAGE_SIZES, index=1, key=f"{prefix}_page_size")
+    pages = max(1, math.ceil(total / size))
+    key = f"{prefix}_page"
+    if st.session_state.get(key, 1) > pages:  # the filter shrank the list: stay on its last page
+        st.session_state[key] = pages
+    number = int(right.number_input("Page", min_value=1, max_value=pages, step=1, key=key))
+    offset = (number - 1) * size
+    shown = f"{offset + 1}–{min(offset + size, total)}" if total else "0"
+    info.caption(f"Showing {shown} of {total} (page {number} of {pages}).")
+    return size, offset
+
+
+def all_pages(fetch, limit: int = 500, cap: int = 10_000) -> list[dict]:
+    """Every row of a paged store query (fetch(limit, offset) → (rows, total)) for CSV export."""
+    rows: list[dict] = []
+    while len(rows) < cap:
+        page, total = fetch(limit, len(rows))
+        rows += page
+        if not page or len(rows) >= total:
+            break
+    return rows

@@ -1,0 +1,66 @@
+"""The one place pages get their services and the logged-in account from.
+
+Session-state contract: "services" (a bootstrap.Services, injected by tests; else the process-wide one),
+"account" (the logged-in domain.Account; absent means logged out).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from services.bootstrap import Services, build_services
+from services.domain import Account, Actor
+from services.support import SupportService
+
+SERVICES_KEY = "services"
+ACCOUNT_KEY = "account"
+
+
+@st.cache_resource(show_spinner="Starting the scheduler services…")
+def _process_services() -> Services:
+    """Build the services once per process (engines and clients are thread-safe)."""
+    return build_services()
+
+
+def services() -> Services:
+    """Injected services (tests) first, else the process-wide ones."""
+    injected = st.session_state.get(SERVICES_KEY)
+    return injected if injected is not None else _process_services()
+
+
+def account() -> Account | None:
+    """The logged-in account, or None."""
+    return st.session_state.get(ACCOUNT_KEY)
+
+
+def require_account() -> Account:
+    """The logged-in account; a page reached without one stops with a hint."""
+    found = account()
+    if found is None:
+        st.warning("Please log in first.")
+        st.stop()
+    return found
+
+
+def actor() -> Actor:
+    """The logged-in account's scope."""
+    return require_account().as_actor()
+
+
+def support() -> SupportService:
+    """Support tools over the same store and scheduler."""
+    found = services()
+    return SupportService(found.store, found.scheduler, found.schedules)
+
+
+def log_in(found: Account) -> None:
+    """Remember the account for this browser session."""
+    st.session_state[ACCOUNT_KEY] = found
+
+
+def log_out() -> None:
+    """Forget the account and every page's widget state (the injected services stay)."""
+    kept = st.session_state.get(SERVICES_KEY)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if kept is not None:
+        st.session_state[SERVICES_KEY] = kept

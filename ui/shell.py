@@ -1,0 +1,79 @@
+"""The app shell: login page, the role's navigation, and the shared sidebar."""
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from services.bootstrap import Services
+from services.chat.local_inbox import LocalInboxGateway
+from services.domain import Account
+from services.errors import UserError
+from ui import runtime
+
+log = logging.getLogger(__name__)
+
+
+def login_page() -> None:
+    """Email + password form; a failed login says so and nothing more."""
+    st.title("Coach Message Scheduler")
+    st.caption("Schedule chat messages to your clients: once, daily, weekly or on any cron rule.")
+    with st.form("login_form"):
+        email = st.text_input("Email", key="login_email", autocomplete="email")
+        password = st.text_input("Password", type="password", key="login_password")
+        submitted = st.form_submit_button("Log in", type="primary")
+    if submitted:
+        try:
+            found = runtime.services().auth.login(email, password)
+        except UserError as exc:
+            st.error(exc.message)
+            return
+        except Exception:  # the login backend broke: say so without a stack trace or its details
+            log.exception("login failed unexpectedly")
+            st.error("Logging in is not possible right now. Try again in a minute or ask support.")
+            return
+        runtime.log_in(found)
+        st.rerun()
+
+
+def has_local_inbox(services: Services) -> bool:
+    """True when chat goes to the local inbox (embedded mode), so the Inbox page makes sense."""
+    return isinstance(services.chat, LocalInboxGateway)
+
+
+def pages_for(account: Account, services: Services) -> list:
+    """The pages this role may open, in menu order."""
+    compose = st.Page("pages/message_scheduler.py", title="Message Scheduler", icon=":material/edit_calendar:")
+    schedules = st.Page("pages/schedules.py", title="Schedules", icon=":material/event_repeat:")
+    log_page = st.Page("pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:")
+    inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:")
+    qstash = st.Page("pages/qstash.py", title="QStash health", icon=":material/monitor_heart:")
+    if account.role == "coach":
+        pages = [compose, schedules, log_page]
+    else:
+        pages = [schedules, log_page, qstash]
+    return pages + ([inbox] if has_local_inbox(services) else [])
+
+
+def backends(services: Services) -> list[tuple[str, str]]:
+    """Which backend each part uses, in words (never a secret or a token)."""
+    settings = services.settings
+    scheduler = ("local QStash server" if settings.embedded_qstash else "Upstash QStash")
+    return [("Database", "embedded SQLite" if settings.embedded_database else "PostgreSQL (DATABASE_URL)"),
+            ("Scheduler", scheduler),
+            ("Chat", "local inbox" if has_local_inbox(services) else "Stream Chat"),
+            ("Login", "Supabase Auth" if settings.supabase_auth else "local accounts")]
+
+
+def sidebar(account: Account, services: Services) -> None:
+    """Who is logged in, log out, and the backends in use."""
+    with st.sidebar:
+        st.markdown(f"**{account.display_name}**  \n{account.email}")
+        st.caption(f"Role: {account.role} · Time zone: {account.timezone}")
+        if st.button("Log out", key="sidebar_logout", icon=":material/logout:"):
+            runtime.log_out()
+            st.rerun()
+        mode = "embedded (offline demo)" if services.settings.embedded_qstash else "production"
+        with st.expander(f"Backends: {mode}"):
+            for part, used in backends(services):
+                st.markdown(f"- {part}: {used}")
