@@ -16,6 +16,7 @@ from local_qstash.timeutil import Clock, now_ms, to_epoch
 
 log = logging.getLogger(__name__)
 MAX_IDLE_S = 0.5  # re-check even without a wake-up: covers injected clocks that jump
+RESULT_BATCH_S = 0.02  # how often finished attempts are recorded while deliveries run
 
 
 class Dispatcher:
@@ -29,7 +30,9 @@ class Dispatcher:
         self._dirty = False
         self._stopping = False
         self._inflight = 0
-        self._max_inflight = max(config.batch_size, config.workers * 4)
+        # Claimed rows wait in the pool's queue; claiming ahead keeps workers busy between
+        # dispatcher rounds. Claimed-but-unsent rows are requeued after a crash.
+        self._max_inflight = max(config.batch_size * 5, config.workers * 4)
         self._pool: Optional[ThreadPoolExecutor] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -71,28 +74,34 @@ class Dispatcher:
                 log.exception("dispatcher tick failed")
                 timeout = MAX_IDLE_S
             with self._cond:
-                if not (self._dirty or self._results or self._stopping) and timeout > 0:
+                if not (self._dirty or self._stopping) and timeout > 0:
                     self._cond.wait(timeout)
 
     def _tick(self) -> float:
         """Do one round of work; return how long the loop may sleep."""
         self._record(self._drain())
         now = now_ms(self._clock)
-        if schedules.fire_due(self._db, now):
-            now = now_ms(self._clock)
-        room = self._max_inflight - self._inflight
-        claimed = messages.claim_due(self._db, now, min(self._config.batch_size, room)) if room > 0 else []
-        for row in claimed:
-            self._inflight += 1
-            self._pool.submit(self._deliver, row)
-        if claimed and len(claimed) == min(self._config.batch_size, room):
-            return 0.0  # a full batch: there may be more due right now
-        if room <= 0:
-            return MAX_IDLE_S  # a finishing worker wakes us
-        upcoming = [t for t in (messages.next_due_ms(self._db), schedules.next_fire_ms(self._db)) if t]
-        if not upcoming:
-            return MAX_IDLE_S
-        return min(MAX_IDLE_S, max(0.0, (min(upcoming) - now_ms(self._clock) + 1) / 1000))
+        next_fire = schedules.next_fire_ms(self._db)
+        if next_fire is not None and next_fire <= now:
+            schedules.fire_due(self._db, now)
+            next_fire = schedules.next_fire_ms(self._db)
+        next_due = messages.next_due_ms(self._db)
+        limit = min(self._config.batch_size, self._max_inflight - self._inflight)
+        if next_due is not None and next_due <= now and limit > 0:
+            claimed = messages.claim_due(self._db, now, limit)
+            for row in claimed:
+                self._inflight += 1
+                self._pool.submit(self._deliver, row)
+            if len(claimed) == limit:
+                return 0.0  # a full batch: there may be more due right now
+            next_due = messages.next_due_ms(self._db)
+        # While attempts run, come back soon to record results in batches (one transaction
+        # per round instead of one per attempt) and to refill the pool.
+        sleep = RESULT_BATCH_S if self._inflight else MAX_IDLE_S
+        upcoming = [t for t in (next_due, next_fire) if t is not None]
+        if upcoming:
+            sleep = min(sleep, max(0.0, (min(upcoming) - now_ms(self._clock) + 1) / 1000))
+        return sleep
 
     def _drain(self) -> list:
         """Take all finished attempts."""
@@ -115,8 +124,8 @@ class Dispatcher:
             log.exception("delivery attempt crashed")
             outcome = Outcome(error=f"internal error: {exc!r}")
         with self._cond:
+            # No notify: the loop polls results every RESULT_BATCH_S so they batch up.
             self._results.append(Result(row, outcome))
-            self._cond.notify()
 
     def _attempt(self, row) -> Outcome:
         """Sign and send one message."""

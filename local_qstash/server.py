@@ -1,6 +1,7 @@
 """Composition root: create_server(config, clock) wires store, dispatcher and HTTP front."""
 import logging
 import signal
+import socket
 import sys
 import threading
 from typing import Optional
@@ -18,6 +19,11 @@ class _QuietHandler(WSGIRequestHandler):
     """HTTP/1.1 keep-alive (the SDK reuses connections) and no per-request log lines."""
 
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Disable Nagle: headers and body are separate writes (else ~40 ms per answer)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, *args, **kwargs) -> None:  # noqa: D401 - silence access log
         """Skip access logging: it costs time and could echo query strings."""

@@ -71,7 +71,8 @@ class Settings(BaseSettings):
 
 def _missing(settings: Settings, names: list[str]) -> list[str]:
     """The upper-case names of the given fields that are unset."""
-    return [name.upper() for name in names if not getattr(settings, name)]
+    env_names = {"public_app_url": "NEXT_PUBLIC_APP_URL (or WEBHOOK_PUBLIC_URL)"}
+    return [env_names.get(name, name.upper()) for name in names if not getattr(settings, name)]
 
 
 def validate(settings: Settings) -> Settings:

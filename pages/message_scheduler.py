@@ -1,0 +1,35 @@
+"""Message Scheduler: compose, target and time a message, preview it, and schedule it with QStash."""
+import streamlit as st
+
+from services import preview
+from services.errors import SchedulerUnavailable, UserError
+from ui import compose_form, runtime
+
+account = runtime.require_account()
+services = runtime.services()
+st.title("Message Scheduler")
+if account.role != "coach":
+    st.info("Only coaches schedule messages. Use the Schedules page to look after existing ones.")
+    st.stop()
+
+form_column, preview_column = st.columns([3, 2], gap="large")
+with form_column:
+    request = compose_form.form(services, account)
+    clicked = st.button("Schedule Message", key="sched_submit", type="primary", icon=":material/send:")
+    result = st.container()
+with preview_column, st.container(border=True):
+    compose_form.preview_panel(services, account, request)
+
+if clicked:
+    with result:
+        try:
+            with st.spinner("Scheduling with QStash…"):
+                message = services.schedules.create(account, request)
+        except SchedulerUnavailable as exc:  # the row is stored in 'error' with this reason
+            st.error(f"Saved but not scheduled: {exc.message} Fix and press Repair on the Schedules page.")
+        except UserError as exc:
+            st.error(compose_form.error_text(exc))
+        else:
+            first = message.send_at if message.kind == "once" else message.next_run_at
+            st.success(f"Scheduled “{message.title}”. It will send {preview.first_send_text(first, account.timezone)}"
+                       + (" (your zone), then as the rule says." if message.recurring else " (your zone)."))

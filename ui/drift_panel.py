@@ -1,0 +1,50 @@
+"""The drift section of the Schedules page: compare the store with QStash and repair each difference."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from services.bootstrap import Services
+from services.domain import Account
+from services.errors import UserError
+from services.support import Drift
+from ui import runtime
+
+
+def show(services: Services, account: Account) -> None:
+    """'Check QStash', then one row per drift with a Repair button."""
+    actor = account.as_actor()
+    st.subheader("Store and QStash agree?")
+    st.caption("Compares every active recurring schedule with QStash's own list.")
+    if st.button("Check QStash", key="list_drift_check", icon=":material/sync_problem:"):
+        try:
+            with st.spinner("Reading QStash schedules…"):
+                st.session_state["list_drift"] = [asdict(d) for d in runtime.support().drift(actor)]
+        except UserError as exc:
+            st.warning(exc.message)
+            return
+    found = st.session_state.get("list_drift")
+    if found is None:
+        return
+    if not found:
+        st.success("No drift: QStash matches the store.")
+        return
+    for n, row in enumerate(found):
+        text, button = st.columns([5, 1])
+        text.markdown(f"`{row['schedule_id']}` — {row['problem']}")
+        if button.button("Repair", key=f"list_drift_repair_{n}"):
+            _repair(actor, found, n)
+
+
+def _repair(actor, found: list[dict], n: int) -> None:
+    """Make QStash match the store for one row and drop it from the list."""
+    try:
+        with st.spinner("Repairing…"):
+            runtime.support().repair(actor, Drift(**found[n]))
+    except UserError as exc:
+        st.session_state["list_flash"] = ("error", f"Repair failed: {exc.message}")
+    else:
+        st.session_state["list_flash"] = ("success", f"Repaired {found[n]['schedule_id']}.")
+        st.session_state["list_drift"] = found[:n] + found[n + 1:]
+    st.rerun()
