@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # allow `python bench/bench_local_qstash.py`
 
 from qstash import QStash, Receiver  # noqa: E402
 
-from local_qstash.testing import RecordingReceiver  # noqa: E402
+from local_qstash.fast_receiver import FastReceiver  # noqa: E402
 
 
 def free_port() -> int:
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     keys = (secrets.token_urlsafe(32), secrets.token_urlsafe(32))
     token = secrets.token_urlsafe(24)
     env = {"QSTASH_TOKEN": token, "QSTASH_CURRENT_SIGNING_KEY": keys[0], "QSTASH_NEXT_SIGNING_KEY": keys[1]}
-    receiver = RecordingReceiver().start()
+    receiver = FastReceiver().start()
     with tempfile.TemporaryDirectory() as data_dir:
         proc, base_url = start_server(data_dir, args.workers, env)
         try:

@@ -114,7 +114,10 @@ class DeliveryService:
         body = {"messageId": message.id, "slot": slot, "sent": counts.get("sent", 0),
                 "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0), "pending": unfinished}
         if unfinished:
-            return Answer(503, body, {"Retry-After": "30"})
+            # Rows held by another live worker: retry once its lease can have run out. Plain transient
+            # failures: no Retry-After, so QStash's own backoff applies.
+            held = counts.get("in_flight", 0)
+            return Answer(503, body, {"Retry-After": str(int(self.lease.total_seconds()))} if held else {})
         return Answer(200, body)
 
     def _send_one(self, message: Message, slot: str, sender: ChatUser, coach_name: str, delivery_id: str,

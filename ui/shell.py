@@ -43,11 +43,17 @@ def has_local_inbox(services: Services) -> bool:
 
 def pages_for(account: Account, services: Services) -> list:
     """The pages this role may open, in menu order."""
-    compose = st.Page("pages/message_scheduler.py", title="Message Scheduler", icon=":material/edit_calendar:")
-    schedules = st.Page("pages/schedules.py", title="Schedules", icon=":material/event_repeat:")
-    log_page = st.Page("pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:")
-    inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:")
-    qstash = st.Page("pages/qstash.py", title="QStash health", icon=":material/monitor_heart:")
+    # url_paths differ from the file names on purpose: Streamlit's legacy pages/ mode would otherwise run a
+    # page file directly (skipping app.py's login gate and sidebar) on a fresh process or in AppTest.
+    compose = st.Page("pages/message_scheduler.py", title="Message Scheduler", icon=":material/edit_calendar:",
+                      url_path="compose")
+    schedules = st.Page("pages/schedules.py", title="Schedules", icon=":material/event_repeat:",
+                        url_path="schedule-list")
+    log_page = st.Page("pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:",
+                       url_path="deliveries")
+    inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:", url_path="local-inbox")
+    qstash = st.Page("pages/qstash.py", title="QStash health", icon=":material/monitor_heart:",
+                     url_path="qstash-health")
     if account.role == "coach":
         pages = [compose, schedules, log_page]
     else:

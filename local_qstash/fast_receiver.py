@@ -1,0 +1,98 @@
+"""A minimal asyncio HTTP/1.1 receiver for load tests: records requests, answers 200 at once."""
+import asyncio
+import threading
+import time
+from typing import List, Optional
+
+from local_qstash.testing import Received
+
+_OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+
+
+class _Protocol(asyncio.Protocol):
+    """Parses keep-alive requests off one connection (no chunked bodies: QStash never sends them)."""
+
+    def __init__(self, owner: "FastReceiver") -> None:
+        self._owner = owner
+        self._buffer = b""
+        self._transport = None
+
+    def connection_made(self, transport) -> None:
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while True:
+            head_end = self._buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            lines = self._buffer[:head_end].decode("latin-1").split("\r\n")
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length") or 0)
+            if len(self._buffer) < head_end + 4 + length:
+                return
+            body = self._buffer[head_end + 4: head_end + 4 + length]
+            self._buffer = self._buffer[head_end + 4 + length:]
+            method, path, _ = (lines[0].split(" ") + ["", ""])[:3]
+            self._owner._record(Received(method, path, headers, body, time.time()))
+            self._transport.write(_OK)
+
+
+class FastReceiver:
+    """Runs its own event loop thread; same reading API as testing.RecordingReceiver."""
+
+    def __init__(self) -> None:
+        self.requests: List[Received] = []
+        self._cond = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._server = None
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> "FastReceiver":
+        """Bind 127.0.0.1 on a free port and serve in a background thread."""
+        self._server = self._loop.run_until_complete(
+            self._loop.create_server(lambda: _Protocol(self), "127.0.0.1", 0))
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """Base URL of the receiver."""
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path."""
+        return self.base_url + path
+
+    def received(self, path: Optional[str] = None) -> List[Received]:
+        """Requests so far, optionally only those to `path`."""
+        with self._cond:
+            return [r for r in self.requests if path is None or r.path == path]
+
+    def wait_for(self, count: int, path: Optional[str] = None, timeout: float = 10.0) -> List[Received]:
+        """Block until `count` requests (to `path`) arrived or the timeout passed."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len([r for r in self.requests if path is None or r.path == path]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait(min(left, 0.2)) and time.monotonic() >= deadline:
+                    break
+        return self.received(path)
+
+    def stop(self) -> None:
+        """Stop the loop thread."""
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _record(self, request: Received) -> None:
+        """Store one request (called on the loop thread)."""
+        with self._cond:
+            self.requests.append(request)
+            if len(self.requests) % 50 == 0:
+                self._cond.notify_all()
