@@ -10,21 +10,21 @@ bp = Blueprint("logs", __name__)
 FILTERS = ("messageId", "state", "url", "scheduleId", "label", "fromDate", "toDate")
 
 
-def paging(max_count: int):
+def paging(max_count: int, numeric_cursor: bool = True):
     """Read count and cursor query parameters."""
     try:
         count = min(max_count, max(1, int(request.args.get("count", max_count))))
-        cursor = request.args.get("cursor")
-        return count, (int(cursor) if cursor else None)
+        cursor = request.args.get("cursor") or None
+        return count, (int(cursor) if cursor and numeric_cursor else cursor)
     except ValueError:
-        raise BadRequest("count and cursor must be integers") from None
+        raise BadRequest("invalid count or cursor") from None
 
 
 @bp.get("/v2/events")
 @bp.get("/v2/logs")
 def list_events():
     """Log events, newest first, filtered like QStash's."""
-    count, cursor = paging(1000)
+    count, cursor = paging(1000, numeric_cursor=False)
     filters = {name: request.args.get(name) for name in FILTERS}
     for name in ("fromDate", "toDate"):
         if filters[name]:
@@ -33,7 +33,7 @@ def list_events():
     rows, next_cursor = events.page(core().db, filters, ids, cursor, count)
     answer = {"events": [event_json(r) for r in rows]}
     if next_cursor is not None:
-        answer["cursor"] = str(next_cursor)
+        answer["cursor"] = next_cursor
     return jsonify(answer)
 
 

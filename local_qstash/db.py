@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS events (
     label TEXT
 );
 CREATE INDEX IF NOT EXISTS events_message ON events(message_id);
+CREATE INDEX IF NOT EXISTS events_time ON events(time_ms, seq);
 CREATE TABLE IF NOT EXISTS dedup (
     dedup_id TEXT PRIMARY KEY,
     message_id TEXT NOT NULL,

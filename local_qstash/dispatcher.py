@@ -59,6 +59,7 @@ class Dispatcher:
         if self._pool is not None:
             # Queued attempts are dropped here; their rows stay ACTIVE and are requeued on start.
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self._sender.close_all()
         self._record(self._drain())
 
     def _run(self) -> None:

@@ -2,6 +2,7 @@
 from typing import List, Optional, Sequence, Tuple
 
 from local_qstash.db import Database
+from local_qstash.options import BadRequest
 
 _FILTERS = {
     "messageId": "e.message_id = ?",
@@ -17,9 +18,9 @@ _SELECT = ("SELECT e.*, m.header, m.body, m.method, m.max_retries, m.callback,"
            " LEFT JOIN messages m ON m.id = e.message_id")
 
 
-def page(db: Database, filters: dict, message_ids: Sequence[str], cursor: Optional[int],
-         count: int) -> Tuple[List, Optional[int]]:
-    """Return (rows, next cursor or None); cursor is the last seq already seen."""
+def page(db: Database, filters: dict, message_ids: Sequence[str], cursor: Optional[str],
+         count: int) -> Tuple[List, Optional[str]]:
+    """Return (rows, next cursor or None); the cursor "time-seq" names the last row seen."""
     where, params = [], []
     for name, clause in _FILTERS.items():
         if filters.get(name) not in (None, ""):
@@ -29,10 +30,22 @@ def page(db: Database, filters: dict, message_ids: Sequence[str], cursor: Option
         where.append(f"e.message_id IN ({', '.join('?' * len(message_ids))})")
         params.extend(message_ids)
     if cursor is not None:
-        where.append("e.seq < ?")
-        params.append(cursor)
+        # Newest first by event time; seq breaks ties (rows from concurrent writers can be
+        # inserted slightly out of time order).
+        time_ms, seq = parse_cursor(cursor)
+        where.append("(e.time_ms < ? OR (e.time_ms = ? AND e.seq < ?))")
+        params.extend((time_ms, time_ms, seq))
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    rows = db.query(sql + " ORDER BY e.seq DESC LIMIT ?", (*params, count + 1))
+    rows = db.query(sql + " ORDER BY e.time_ms DESC, e.seq DESC LIMIT ?", (*params, count + 1))
     more = len(rows) > count
     rows = rows[:count]
-    return rows, (rows[-1]["seq"] if more and rows else None)
+    return rows, (f"{rows[-1]['time_ms']}-{rows[-1]['seq']}" if more and rows else None)
+
+
+def parse_cursor(cursor: str) -> Tuple[int, int]:
+    """Split a "time-seq" cursor; BadRequest when malformed."""
+    try:
+        time_ms, seq = cursor.split("-")
+        return int(time_ms), int(seq)
+    except ValueError:
+        raise BadRequest("invalid cursor") from None

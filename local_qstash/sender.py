@@ -102,6 +102,8 @@ class Sender:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._all: set = set()  # every open connection, so close_all() can reach other threads'
+        self._lock = threading.Lock()
 
     def send(self, url: str, method: str, headers: Dict[str, str], body: bytes,
              timeout: float) -> Outcome:
@@ -142,6 +144,8 @@ class Sender:
         conn = pool.get(key)
         if conn is None:
             conn = pool[key] = _Conn(*key, timeout)
+            with self._lock:
+                self._all.add(conn)
         conn.sock.settimeout(timeout)
         return conn
 
@@ -149,6 +153,15 @@ class Sender:
         """Close and forget this thread's connection to an origin."""
         conn = self._pool().pop(key, None)
         if conn is not None:
+            with self._lock:
+                self._all.discard(conn)
+            conn.close()
+
+    def close_all(self) -> None:
+        """Close every connection (call once the workers have stopped)."""
+        with self._lock:
+            conns, self._all = self._all, set()
+        for conn in conns:
             conn.close()
 
     def _pool(self) -> dict:

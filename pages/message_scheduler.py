@@ -31,5 +31,7 @@ if clicked:
             st.error(compose_form.error_text(exc))
         else:
             first = message.send_at if message.kind == "once" else message.next_run_at
-            st.success(f"Scheduled “{message.title}”. It will send {preview.first_send_text(first, account.timezone)}"
-                       + (" (your zone), then as the rule says." if message.recurring else " (your zone)."))
+            when = preview.first_send_text(first, account.timezone)
+            after = ", then as the rule says" if message.recurring else ""
+            local = " (clients in other zones get it at that time in their own zone)" if message.zone_mode == "client" else ""
+            st.success(f"Scheduled “{message.title}”. It will send on {when}{after}{local}.")

@@ -81,7 +81,9 @@ def build_services(settings: config_module.Settings | None = None, *, engine=Non
     scheduler = QStashScheduler(client, public_url + WEBHOOK_PATH, secrets["scheduler_api_key"])
     chat = chat or _default_chat(settings, store)
     schedules = ScheduleService(store, scheduler, clock)
-    delivery = DeliveryService(store, chat, Pacer(settings.chat_sends_per_minute), clock,
+    # The provider's send limit applies to Stream; the local inbox has none.
+    pace = 0 if isinstance(chat, LocalInboxGateway) else settings.chat_sends_per_minute
+    delivery = DeliveryService(store, chat, Pacer(pace), clock,
                                on_finished=lambda m: _delete_schedules(store, scheduler, m),
                                concurrency=settings.fanout_concurrency, lease_seconds=settings.claim_lease_seconds)
     mode = settings.webhook_auth or ("either" if settings.embedded_qstash else "signature")

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8000
     local_qstash_port: int = 8080
     chat_sends_per_minute: int = 1000
-    fanout_concurrency: int = 8
+    fanout_concurrency: int = 16
     claim_lease_seconds: float = 60.0
     max_webhook_body_bytes: int = 16_384
 

@@ -105,6 +105,8 @@ class DeliveryService:
         coach = self.store.accounts.get(message.coach_id)
         sender = ChatUser(coach.chat_user_id, coach.display_name)
         jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
+        if jobs:
+            self.chat.prepare_users([sender] + [ChatUser(c.chat_user_id, c.name) for _, c in jobs])
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
             list(pool.map(lambda job: self._send_one(message, slot, sender, coach.display_name, *job), jobs))
         counts = self.store.deliveries.slot_counts(message.id, slot)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 import urllib.request
 
@@ -15,9 +16,9 @@ def run_local_qstash(settings) -> int:
                QSTASH_CURRENT_SIGNING_KEY=secrets["qstash_current_signing_key"],
                QSTASH_NEXT_SIGNING_KEY=secrets["qstash_next_signing_key"])
     data_dir = str(settings.data_dir / "qstash")
-    argv = ["python", "-m", "local_qstash", "--host", "127.0.0.1", "--port", str(settings.local_qstash_port),
+    argv = [sys.executable, "-m", "local_qstash", "--host", "127.0.0.1", "--port", str(settings.local_qstash_port),
             "--data-dir", data_dir]
-    os.execvpe(os.environ.get("PYTHON", "python"), argv, env)
+    os.execve(sys.executable, argv, env)
     return 1  # pragma: no cover - exec does not return
 
 

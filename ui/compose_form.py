@@ -55,6 +55,9 @@ def form(services: Services, account: Account) -> ScheduleRequest:
                               client_ids=list(client_ids))
     _timing(request)
     zones = recurrence.zone_names()
+    typed = st.session_state.get("sched_zone")
+    if typed and typed not in zones:  # keep a typed name visible so its error can be read and fixed
+        zones = [typed, *zones]
     request.timezone = st.selectbox("Time zone", zones, key="sched_zone", accept_new_options=True,
                                     help="Type to search IANA zones, e.g. Europe/London.")
     request.zone_mode = st.radio("Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get,

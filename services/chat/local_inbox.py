@@ -15,6 +15,9 @@ class LocalInboxGateway:
     def __init__(self, inbox: InboxRepository):
         self.inbox = inbox
 
+    def prepare_users(self, users) -> None:
+        """The inbox needs no users set up."""
+
     def send(self, message: OutgoingMessage) -> SendResult:
         """Store the message once; a second send of the same id reports it as already delivered."""
         if len(message.text) > MAX_TEXT:

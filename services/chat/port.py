@@ -45,3 +45,6 @@ class ChatGateway(Protocol):
     name: str
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
+
+    def prepare_users(self, users: list[ChatUser]) -> None:
+        """Optional batch work before a fan-out (e.g. upserting users); may do nothing."""

@@ -16,6 +16,7 @@ from services.chat.port import (
 )
 
 CHANNEL_TYPE = "messaging"
+UPSERT_BATCH = 100  # Stream's upsert accepts up to 100 users per call
 _DUPLICATE_CODE = 4  # Stream "Input Error"; a resent custom id says "... already exists"
 
 
@@ -52,6 +53,16 @@ class _Once:
             with self._lock:
                 self._done.add(key)
                 self._key_locks.pop(key, None)
+
+    def done(self, key: Any) -> bool:
+        """True when the action already succeeded for key."""
+        with self._lock:
+            return key in self._done
+
+    def mark_done(self, keys: list) -> None:
+        """Record keys whose action succeeded elsewhere (a batch)."""
+        with self._lock:
+            self._done.update(keys)
 
     def forget(self, key: Any) -> None:
         """Make the next ensure(key) run its action again."""
@@ -95,6 +106,17 @@ class StreamChatGateway:
         except _AlreadyDelivered:
             return SendResult(chat_message_id=message.message_id, already_delivered=True)
         return SendResult(chat_message_id=response["message"]["id"])
+
+    def prepare_users(self, users: list[ChatUser]) -> None:
+        """Upsert many users in batches of 100 before a fan-out, so each send needs fewer calls."""
+        fresh = list({(u.id, u.name): u for u in users if not self._users.done((u.id, u.name))}.values())
+        for start in range(0, len(fresh), UPSERT_BATCH):
+            batch = fresh[start:start + UPSERT_BATCH]
+            try:
+                self._client().upsert_users([{"id": u.id, "name": u.name} for u in batch])
+            except (StreamAPIException, requests.RequestException):
+                return  # each send upserts its own users again, and reports the error there
+            self._users.mark_done([(u.id, u.name) for u in batch])
 
     def _prepare(self, channel_id: str, message: OutgoingMessage) -> None:
         """Make sure both users and the channel exist, once per process."""

@@ -1,0 +1,119 @@
+"""Fan-out of one message to N clients: (a) local inbox vs direct inserts, (b) Stream stand-in vs floor and loop.
+
+Run: python -m bench.bench_fanout [--clients 1000] [--latency 0.05] [--per-second 100]
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from services.bootstrap import build_services
+from services.chat.port import ChatUser, OutgoingMessage
+from services.chat.stream_gateway import StreamChatGateway
+from services.config import load_settings
+from services.db.engine import make_engine, migrate
+from services.db.schema import deliveries, inbox_messages
+from services.store.base import new_id
+from tests.stream_standin.standin import DEFAULT_KEY, DEFAULT_SECRET
+
+
+def build(tmp: Path, n: int, chat=None, **settings):
+    """Services over a fresh SQLite file with one coach, n clients and a one-time message to all."""
+    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    migrate(url)
+    services = build_services(load_settings(data_dir=tmp, **settings), engine=make_engine(url), chat=chat)
+    store = services.store
+    coach = store.accounts.create("bench@example.com", "Bench Coach", "UTC", "coach")
+    for i in range(n):
+        store.clients.add(coach.as_actor(), f"Client {i:04d}", "UTC", [])
+    message = store.messages.insert(coach.as_actor(), {
+        "title": "Bench", "body": "Hi {first_name}", "target": "all", "target_tag": None, "kind": "once",
+        "send_at": datetime.now(timezone.utc) + timedelta(hours=1), "cron": None, "timezone": "UTC",
+        "zone_mode": "coach", "end_at": None, "max_occurrences": None, "status": "scheduled"})
+    return services, coach, message
+
+
+def fire(services, message) -> tuple[float, dict]:
+    """One firing through the delivery service; returns (seconds, answer body)."""
+    started = time.perf_counter()
+    answer = services.delivery.fire({"messageId": message.id, "coachId": message.coach_id}, "bench-msg", 0)
+    return time.perf_counter() - started, answer.body
+
+
+def bench_inbox(n: int) -> None:
+    """(a) the local inbox: recipients per second beside inserting the same rows directly."""
+    with tempfile.TemporaryDirectory() as tmp:
+        services, coach, message = build(Path(tmp), n)
+        seconds, body = fire(services, message)
+        assert body["sent"] == n, body
+        clients = services.store.clients.list(coach.as_actor(), limit=500) + \
+            services.store.clients.list(coach.as_actor(), limit=500, offset=500)
+        now = datetime.now(timezone.utc)
+        started = time.perf_counter()
+        with services.store.engine.begin() as conn:  # baseline: the same rows, two bulk INSERTs, no claims
+            conn.execute(insert(deliveries), [{
+                "id": new_id(), "message_id": message.id, "coach_id": coach.id, "slot": "baseline",
+                "client_id": c.id, "status": "sent", "attempts": 1, "created_at": now, "updated_at": now}
+                for c in clients])
+            conn.execute(insert(inbox_messages), [{
+                "id": f"baseline-{c.id}", "channel_id": "x", "coach_chat_id": coach.chat_user_id,
+                "client_chat_id": c.chat_user_id, "text": "Hi", "created_at": now} for c in clients])
+        baseline = time.perf_counter() - started
+    print(f"(a) local inbox, {n} clients: fan-out {seconds:.2f} s = {n / seconds:,.0f} recipients/s; "
+          f"direct inserts {baseline:.2f} s = {n / baseline:,.0f} rows/s; ratio {seconds / baseline:.1f}x")
+
+
+def start_standin(latency: float, per_second: int) -> tuple[subprocess.Popen, str]:
+    """The Stream stand-in in its own process (so it does not share our interpreter lock)."""
+    code = ("import sys,time; from tests.stream_standin.standin import StreamStandIn; "
+            f"s=StreamStandIn(latency={latency}); s.rate_limit({per_second}, window=1.0); "
+            "print(s.start(), flush=True); time.sleep(3600)")
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    return process, process.stdout.readline().strip()
+
+
+def bench_stream(n: int, latency: float, per_second: int, concurrency: int) -> None:
+    """(b) through Stream: wall time beside the rate limit's floor and a sequential loop."""
+    process, url = start_standin(latency, per_second)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            gateway = StreamChatGateway(DEFAULT_KEY, DEFAULT_SECRET, base_url=url)
+            services, coach, message = build(Path(tmp), n, chat=gateway, chat_sends_per_minute=per_second * 60,
+                                             fanout_concurrency=concurrency)
+            seconds, body = fire(services, message)
+            assert body["sent"] == n, body
+            loop_gateway = StreamChatGateway(DEFAULT_KEY, DEFAULT_SECRET, base_url=url)
+            sender = ChatUser("loop-coach", "Loop")
+            started = time.perf_counter()
+            for i in range(n):  # baseline: one send after another, no pacing needed below the limit
+                loop_gateway.send(OutgoingMessage(f"loop-{i}", sender, ChatUser(f"loop-{i}", "C"), "Hi"))
+            loop = time.perf_counter() - started
+    finally:
+        process.terminate()
+    floor = (n - 1) / per_second
+    print(f"(b) Stream stand-in, {n} clients, {latency * 1000:.0f} ms/call, limit {per_second}/s "
+          f"({per_second * 60:,}/min), {concurrency} workers: fan-out {seconds:.2f} s; floor {floor:.2f} s "
+          f"(ratio {seconds / floor:.3f}); sequential loop {loop:.2f} s (speed-up {loop / seconds:.1f}x)")
+
+
+def main() -> None:
+    """Run both parts."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--per-second", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    bench_inbox(args.clients)
+    bench_stream(args.clients, args.latency, args.per_second, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()
