@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from services.auth import hash_password
 from services.compose import ScheduleRequest
@@ -47,19 +48,31 @@ def seed(services) -> bool:
 
 
 def _schedule_examples(services, coach) -> None:
-    """A daily check-in, a weekly tag message, and a one-time message a minute ahead."""
-    local_now = services.clock().astimezone(__import__("zoneinfo").ZoneInfo(coach.timezone)) + timedelta(minutes=2)
+    """A daily check-in, a weekly tag message, and a welcome that arrives 10 seconds after start."""
+    local_now = services.clock().astimezone(ZoneInfo(coach.timezone))
     examples = [
         ScheduleRequest(title="Daily check-in", body="Good morning {first_name}! How did you sleep?", kind="daily",
                         send_time=local_now.replace(hour=8, minute=0).time()),
         ScheduleRequest(title="Weekly nutrition tip", body="Hi {first_name}, this week's tip: more vegetables.",
                         kind="weekly", target="tag", target_tag="nutrition", weekdays=[0],
                         send_time=local_now.replace(hour=10, minute=0).time()),
-        ScheduleRequest(title="Welcome", body="Welcome aboard, {first_name}! — {coach_name}", kind="once",
-                        send_date=local_now.date(), send_time=local_now.time().replace(second=0, microsecond=0)),
     ]
     for request in examples:
         try:
             services.schedules.create(coach, request)
         except UserError:
             pass  # QStash not up yet: the row is stored in 'error' with the reason, and Repair fixes it
+    _welcome(services, coach)
+
+
+def _welcome(services, coach) -> None:
+    """A one-time message 10 s ahead (finer than the form's minutes), registered like any other."""
+    message = services.store.messages.insert(coach.as_actor(), {
+        "title": "Welcome", "body": "Welcome aboard, {first_name}! — {coach_name}", "target": "all",
+        "target_tag": None, "kind": "once", "send_at": services.clock() + timedelta(seconds=10), "cron": None,
+        "timezone": coach.timezone, "zone_mode": "coach", "end_at": None, "max_occurrences": None,
+        "status": "scheduled"})
+    try:
+        services.schedules.repair(coach.as_actor(), message.id)
+    except UserError:
+        pass  # recorded on the row as above

@@ -135,6 +135,10 @@ class StreamChatGateway:
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = _StreamClient(**self._options)
+            # Proxies are resolved once here instead of on every request (that look-up cost ~2 ms a call).
+            proxies = requests.utils.get_environ_proxies(client.base_url)
+            client.session.trust_env = False
+            client.session.proxies.update(proxies)
             with self._clients_lock:
                 self._clients.append(client)
         return client

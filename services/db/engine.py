@@ -20,7 +20,10 @@ def database_url_for(database_url: str | None, data_dir: Path) -> str:
 def make_engine(url: str) -> Engine:
     """An engine with foreign keys enforced and WAL on SQLite, a sized pool on PostgreSQL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
+        # which backs off by up to 100 ms per try and made concurrent writers crawl.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=1, max_overflow=0, pool_timeout=120)
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -34,6 +37,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL is crash-safe for the application (only an OS crash may lose the last commits).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 

@@ -39,7 +39,8 @@ class DeliveryRepository(Repository):
         rows = [dict(base, id=new_id(), client_id=c, status="pending", last_error=None) for c in pending]
         rows += [dict(base, id=new_id(), client_id=c, status="skipped", last_error=why) for c, why in skipped.items()]
         with self.engine.begin() as conn:
-            return insert_ignoring_conflicts(conn, deliveries, rows)
+            return insert_ignoring_conflicts(conn, deliveries, rows, count_where=(
+                (deliveries.c.message_id == message_id) & (deliveries.c.slot == slot)))
 
     def claim(self, message_id: str, slot: str, owner: str, retried: int, run_id: str,
               lease: timedelta) -> list[tuple[str, str]]:

@@ -1,19 +1,24 @@
 """INSERT ... ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-CHUNK = 500  # rows per statement: keeps SQLite under its bound-parameter limit
 
+def insert_ignoring_conflicts(conn, table: Table, rows: list[dict], count_where=None) -> int:
+    """Insert rows, silently keeping existing ones; returns how many were new.
 
-def insert_ignoring_conflicts(conn, table: Table, rows: list[dict]) -> int:
-    """Insert rows, silently keeping existing ones; returns how many were new."""
+    With `count_where`, one executemany (its compiled form is cached) and a count of the rows matching
+    before and after; without it, RETURNING counts (fine for a single row).
+    """
+    if not rows:
+        return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    created = 0
-    key = list(table.primary_key.columns)[0]
-    # RETURNING counts what was new: not every driver reports rowcount for INSERT ... ON CONFLICT.
-    for start in range(0, len(rows), CHUNK):
-        statement = dialect.insert(table).values(rows[start:start + CHUNK]).on_conflict_do_nothing().returning(key)
-        created += len(conn.execute(statement).all())
-    return created
+    statement = dialect.insert(table).on_conflict_do_nothing()
+    if count_where is None:
+        key = list(table.primary_key.columns)[0]
+        return len(conn.execute(statement.values(rows).returning(key)).all())
+    count = select(func.count()).select_from(table).where(count_where)
+    before = conn.scalar(count)
+    conn.execute(statement, rows)
+    return conn.scalar(count) - before
