@@ -25,7 +25,7 @@ run: $(STAMP) migrate
 
 test: $(STAMP)
 	$(PY) -m tests.check_postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -q -rfEs
 
 bench: $(STAMP)
 	$(PY) -m bench

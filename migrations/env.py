@@ -1,4 +1,6 @@
 """Alembic environment: one migration history for SQLite and PostgreSQL (Supabase)."""
+import os
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 
@@ -7,9 +9,16 @@ from services.db.schema import metadata
 config = context.config
 
 
+def _url() -> str:
+    """The database: DATABASE_URL when run as `alembic` from the shell, else what the caller configured."""
+    if config.config_file_name and os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    return config.get_main_option("sqlalchemy.url")
+
+
 def run_migrations_offline() -> None:
     """Emit SQL (for pasting into Supabase's SQL editor) instead of running it."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
+    context.configure(url=_url(), target_metadata=metadata,
                       literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -17,7 +26,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run the migrations against the configured database."""
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         # Batch mode lets later ALTERs work on SQLite, which cannot alter constraints in place.
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

@@ -1,0 +1,116 @@
+"""The demo story in a real browser against the running product: schedule, wait, see it arrive."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "/tmp/cms-browser-shots"))
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def send_minute() -> datetime:
+    """The next whole minute at least 15 seconds away, in Casey's zone (the form takes minutes)."""
+    soon = datetime.now(NEW_YORK) + timedelta(seconds=15)
+    return soon.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def log_in(page: Page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="Email").fill("coach@example.com")
+    page.get_by_role("textbox", name="Password").fill("demo-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Message Scheduler")).to_be_visible(timeout=30_000)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by typing it."""
+    box = page.get_by_label(label, exact=False).first
+    box.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def set_time(page: Page, at: datetime) -> None:
+    """Type a time into the Time picker and confirm it."""
+    picker = page.locator("[data-testid='stTimeInput'] input").first
+    picker.click()
+    picker.fill(at.strftime("%H:%M"))
+    page.keyboard.press("Enter")
+
+
+def set_date(page: Page, at: datetime) -> None:
+    """Type the date into the Date picker."""
+    field = page.locator("[data-testid='stDateInput'] input").first
+    field.click()
+    field.fill(at.strftime("%Y/%m/%d"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def wait_for_rerun(page: Page) -> None:
+    """Let Streamlit finish the rerun a widget change started."""
+    page.wait_for_timeout(400)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=30_000)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_coach_schedules_a_message_and_sees_it_arrive(product, browser):
+    """Casey logs in, schedules a one-time message to her VIP clients about 15 seconds ahead, sees the success
+    message, then watches it arrive in the Inbox and shows up as sent in the Delivery Log."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        log_in(page, product.url)
+        body = f"Browser story {int(time.time())}: hello {{first_name}}!"
+        page.get_by_role("textbox", name="Title (optional)").fill("Browser story")
+        message = page.get_by_role("textbox", name="Message")
+        message.fill(body)
+        message.press("Tab")
+        wait_for_rerun(page)
+        page.get_by_text("Clients with a tag").click()
+        wait_for_rerun(page)
+        choose(page, "Tag", "vip")
+        wait_for_rerun(page)
+        at = send_minute()
+        set_date(page, at)
+        wait_for_rerun(page)
+        set_time(page, at)
+        wait_for_rerun(page)
+        expect(page.get_by_text(re.compile(rf"Once, on .* at {at:%H:%M}"))).to_be_visible()
+        page.screenshot(path=str(SHOTS / "1-compose.png"), full_page=True)
+        page.get_by_role("button", name="Schedule Message").click()
+        success = page.locator("[data-testid='stAlertContentSuccess']")
+        expect(success).to_contain_text("Scheduled “Browser story”", timeout=30_000)
+        expect(success).to_contain_text(at.strftime("%H:%M"))
+
+        page.get_by_role("link", name="Inbox").click()
+        expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+        arrived = page.get_by_text(body.replace("{first_name}", "Alex"))
+        deadline = time.monotonic() + 120
+        while arrived.count() == 0 and time.monotonic() < deadline:
+            page.wait_for_timeout(3000)
+            page.get_by_role("button", name="Refresh").click()
+            wait_for_rerun(page)
+        expect(arrived).to_be_visible()
+        page.screenshot(path=str(SHOTS / "2-inbox.png"), full_page=True)
+
+        page.get_by_role("link", name="Delivery Log").click()
+        expect(page.get_by_role("heading", name="Delivery Log")).to_be_visible()
+        choose(page, "Message", "Browser story")
+        wait_for_rerun(page)
+        metrics = page.locator("[data-testid='stMetric']")
+        expect(metrics.filter(has_text="Sent")).to_contain_text("3")
+        expect(metrics.filter(has_text="Failed")).to_contain_text("0")
+        page.screenshot(path=str(SHOTS / "3-delivery-log.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
