@@ -31,7 +31,9 @@ def log_in(page: Page, url: str) -> None:
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox by typing it."""
-    box = page.get_by_label(label, exact=False).first
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    if box.count() == 0:
+        box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True)).first
     box.click()
     page.get_by_role("option", name=option, exact=True).first.click()
 
