@@ -58,6 +58,16 @@ def _translated_errors(action: str):
         raise SchedulerUnavailable(f"Could not {action}: {_explain(str(exc))}") from None
 
 
+@contextlib.contextmanager
+def _gone_is_fine():
+    """Swallow QStash's 404: removing something already removed has the wanted outcome."""
+    try:
+        yield
+    except QStashError as exc:
+        if "status: 404" not in str(exc):
+            raise
+
+
 def _explain(error: str) -> str:
     """A short human reason for a QStash error answer."""
     if "status: 412" in error:
@@ -96,21 +106,13 @@ class QStashScheduler:
 
     def cancel_message(self, qstash_message_id: str) -> None:
         """Cancel a pending one-time firing; an already delivered or unknown one is fine."""
-        with _translated_errors("cancel the scheduled send"):
-            try:
-                self.client.message.cancel(qstash_message_id)
-            except QStashError as exc:
-                if "status: 404" not in str(exc):
-                    raise
+        with _translated_errors("cancel the scheduled send"), _gone_is_fine():
+            self.client.message.cancel(qstash_message_id)
 
     def delete_schedule(self, schedule_id: str) -> None:
         """Delete a schedule; one already gone is fine."""
-        with _translated_errors("delete the QStash schedule"):
-            try:
-                self.client.schedule.delete(schedule_id)
-            except QStashError as exc:
-                if "status: 404" not in str(exc):
-                    raise
+        with _translated_errors("delete the QStash schedule"), _gone_is_fine():
+            self.client.schedule.delete(schedule_id)
 
     def pause_schedule(self, schedule_id: str) -> None:
         """Pause a schedule."""

@@ -86,3 +86,34 @@ def store(engine, clock):
     from services.store import Store
 
     return Store(engine, clock)
+
+
+@pytest.fixture
+def product(db_url, tmp_path):
+    """The running product (local QStash → webhook → local inbox) over the parametrized database."""
+    from tests.harness import Product
+
+    running = Product(db_url, tmp_path / "data")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def standin():
+    """A Stream Chat app on loopback that enforces Stream's rules."""
+    from tests.stream_standin import StreamStandIn
+
+    with StreamStandIn() as running:
+        yield running
+
+
+@pytest.fixture
+def stream_product(db_url, tmp_path, standin):
+    """The running product delivering through Stream (the stand-in)."""
+    from services.chat.stream_gateway import StreamChatGateway
+    from tests.harness import Product
+
+    gateway = StreamChatGateway(standin.api_key, standin.api_secret, base_url=standin.url)
+    running = Product(db_url, tmp_path / "data", chat=gateway)
+    yield running
+    running.stop()

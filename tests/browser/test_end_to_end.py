@@ -38,21 +38,23 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).first.click()
 
 
-def set_time(page: Page, at: datetime) -> None:
-    """Type a time into the Time picker and confirm it."""
-    picker = page.locator("[data-testid='stTimeInput'] input").first
-    picker.click()
-    picker.fill(at.strftime("%H:%M"))
-    page.keyboard.press("Enter")
+def type_segments(page: Page, label: str, values: dict[str, str]) -> None:
+    """Type into the segments (year/month/day or hour/minute) of a Streamlit date or time field."""
+    for segment, value in values.items():
+        field = page.get_by_role("spinbutton", name=f"{segment}, {label}").first
+        field.click()
+        field.press_sequentially(value)
+    page.keyboard.press("Tab")
 
 
 def set_date(page: Page, at: datetime) -> None:
-    """Type the date into the Date picker."""
-    field = page.locator("[data-testid='stDateInput'] input").first
-    field.click()
-    field.fill(at.strftime("%Y/%m/%d"))
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
+    """Type the date into the Date field."""
+    type_segments(page, "Date", {"year": f"{at:%Y}", "month": f"{at:%m}", "day": f"{at:%d}"})
+
+
+def set_time(page: Page, at: datetime) -> None:
+    """Type the time into the Time field."""
+    type_segments(page, "Time", {"hour": f"{at:%H}", "minute": f"{at:%M}"})
 
 
 def wait_for_rerun(page: Page) -> None:

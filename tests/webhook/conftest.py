@@ -1,16 +1,7 @@
-"""Fixtures for webhook tests: the product over the parametrized database, a coach with clients."""
+"""Fixtures for webhook tests: a coach with clients (the product fixtures live in tests/conftest.py)."""
 import pytest
 
 from tests import factories
-from tests.harness import Product
-
-
-@pytest.fixture
-def product(db_url, tmp_path):
-    """The running product on the local inbox."""
-    running = Product(db_url, tmp_path / "data")
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -10,28 +10,10 @@ import time
 import pytest
 import requests
 
-from services.chat.stream_gateway import StreamChatGateway
 from tests import factories
 from tests.harness import Product, wait_until
-from tests.stream_standin import StreamStandIn
 
 PATH = "/api/process-scheduled-messages"
-
-
-@pytest.fixture
-def standin():
-    """A Stream app on loopback."""
-    with StreamStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def stream_product(db_url, tmp_path, standin):
-    """The product with Stream as its chat provider."""
-    gateway = StreamChatGateway(standin.api_key, standin.api_secret, base_url=standin.url)
-    running = Product(db_url, tmp_path / "data", chat=gateway, fanout_concurrency=4)
-    yield running
-    running.stop()
 
 
 def _people(store, n):
