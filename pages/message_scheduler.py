@@ -12,11 +12,18 @@ if account.role != "coach":
     st.info("Only coaches schedule messages. Use the Schedules page to look after existing ones.")
     st.stop()
 
+flash = st.session_state.pop("sched_flash", None)
+if flash:  # the message just scheduled; the text fields were cleared so it is not sent twice by accident
+    for key in ("sched_title", "sched_body"):
+        st.session_state.pop(key, None)
+
 form_column, preview_column = st.columns([3, 2], gap="large")
 with form_column:
     request = compose_form.form(services, account)
     clicked = st.button("Schedule Message", key="sched_submit", type="primary", icon=":material/send:")
     result = st.container()
+    if flash:
+        result.success(flash)
 with preview_column, st.container(border=True):
     compose_form.preview_panel(services, account, request)
 
@@ -34,4 +41,5 @@ if clicked:
             when = preview.first_send_text(first, account.timezone)
             after = ", then as the rule says" if message.recurring else ""
             local = " (clients in other zones get it at that time in their own zone)" if message.zone_mode == "client" else ""
-            st.success(f"Scheduled “{message.title}”. It will send on {when}{after}{local}.")
+            st.session_state["sched_flash"] = f"Scheduled “{message.title}”. It will send on {when}{after}{local}."
+            st.rerun()

@@ -33,10 +33,10 @@ def runs(rows: list[dict], zone: str) -> pd.DataFrame:
 def per_day_chart(points: list[dict]) -> alt.Chart:
     """Stacked bars: deliveries per day by status."""
     data = pd.DataFrame(points, columns=["day", "status", "count"])
-    return (alt.Chart(data).mark_bar()
-            .encode(x=alt.X("day:T", title="Day (UTC)", timeUnit="yearmonthdate"),
+    return (alt.Chart(data).mark_bar(size=28)
+            .encode(x=alt.X("day:O", title="Day (UTC)", axis=alt.Axis(labelAngle=0)),
                     y=alt.Y("count:Q", title="Deliveries"),
                     color=alt.Color("status:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())),
                                     title="Status"),
-                    tooltip=["day:T", "status:N", "count:Q"])
+                    tooltip=["day:O", "status:N", "count:Q"])
             .properties(height=220))

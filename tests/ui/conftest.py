@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 from qstash import QStash
 from streamlit.testing.v1 import AppTest
@@ -17,8 +14,6 @@ from services.bootstrap import build_services
 from services.config import load_settings
 from services.db.engine import make_engine, migrate
 from services.demo_seed import DEMO_PASSWORD, seed
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +95,4 @@ def as_user(app, seeded):
     return log_in
 
 
-def utc_now() -> datetime:
-    """The real clock, as the services use it."""
-    return datetime.now(timezone.utc)
-
-
-__all__ = ["APP", "DEMO_PASSWORD", "account", "utc_now"]
+__all__ = ["DEMO_PASSWORD", "account"]

@@ -56,6 +56,7 @@ def test_once_message_ten_minutes_ahead_is_scheduled(as_user, seeded):
     assert not at.error and not at.exception
     assert at.success[0].value.startswith("Scheduled “VIP hello”. It will send on")
     assert soon.strftime("%H:%M") in at.success[0].value
+    assert at.text_area(key="sched_body").value == ""  # cleared, so a second click cannot send it twice
     rows, total = seeded.store.messages.list(account(seeded, "coach@example.com").as_actor(), search="VIP hello")
     assert total == 1
     row = rows[0]
