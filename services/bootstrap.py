@@ -18,6 +18,7 @@ from services.pacing import Pacer
 from services.scheduling import WEBHOOK_PATH, QStashScheduler, make_qstash_client
 from services.schedules import ScheduleService
 from services.store import Store
+from services.support import SupportService
 from services.store.base import Clock, utc_now
 from services.webhook.verify import WebhookAuth
 
@@ -36,6 +37,7 @@ class Services:
     auth: Any
     webhook_auth: WebhookAuth
     qstash_base_url: str | None
+    support: SupportService
 
     def register_stored(self, payload: dict) -> dict[str, str]:
         """The guide's /api/qstash-schedule: register a stored message of that coach with QStash."""
@@ -91,7 +93,8 @@ def build_services(settings: config_module.Settings | None = None, *, engine=Non
                                public_url + WEBHOOK_PATH, secrets["scheduler_api_key"])
     auth = (SupabaseAuth(store.accounts, settings.supabase_url, settings.supabase_anon_key.get_secret_value())
             if settings.supabase_auth else LocalAuth(store.accounts))
-    return Services(settings, store, scheduler, chat, clock, schedules, delivery, auth, webhook_auth, qstash_base_url)
+    return Services(settings, store, scheduler, chat, clock, schedules, delivery, auth, webhook_auth, qstash_base_url,
+                    SupportService(store, scheduler, schedules))
 
 
 def _default_chat(settings: config_module.Settings, store: Store) -> ChatGateway:

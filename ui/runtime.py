@@ -48,8 +48,7 @@ def actor() -> Actor:
 
 def support() -> SupportService:
     """Support tools over the same store and scheduler."""
-    found = services()
-    return SupportService(found.store, found.scheduler, found.schedules)
+    return services().support
 
 
 def log_in(found: Account) -> None:

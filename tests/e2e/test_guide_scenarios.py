@@ -6,7 +6,6 @@ import pytest
 from services.compose import ScheduleRequest
 from services.domain import Actor
 from services.errors import SchedulerUnavailable
-from services.support import SupportService
 from tests import factories
 from tests.e2e.conftest import coach_and_clients
 from tests.harness import wait_until
@@ -114,8 +113,7 @@ def test_support_retries_a_permanently_failed_recipient(stream_product, standin)
     message = _soon(stream_product, coach)
     wait_until(lambda: stream_product.store.log.status_counts(coach.as_actor()).get("failed") == 1, timeout=20)
     [failed], _ = stream_product.store.log.page(staff.as_actor(), status="failed")
-    services = stream_product.services
-    support = SupportService(services.store, services.scheduler, services.schedules)
+    support = stream_product.services.support
     assert support.retry_failed(staff.as_actor(), [failed["id"]]) == 1
     wait_until(lambda: stream_product.store.log.status_counts(coach.as_actor()) == {"sent": 3}, timeout=20)
     assert len(standin.messages()) == 3
@@ -128,7 +126,7 @@ def test_drift_is_found_and_repaired(product):
     services = product.services
     message = services.schedules.create(account, ScheduleRequest(body="Hi", kind="daily", send_time=time(9)))
     services.scheduler.client.schedule.delete(message.qstash_id)
-    support = SupportService(services.store, services.scheduler, services.schedules)
+    support = services.support
     [drift] = support.drift(coach.as_actor())
     assert drift.problem == "missing in QStash"
     support.repair(coach.as_actor(), drift)
