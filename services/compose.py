@@ -102,6 +102,8 @@ def validate(store: Store, actor: Actor, request: ScheduleRequest, coach_zone: s
               "end_at": None, "max_occurrences": None, "status": "scheduled"}
     if request.kind == "once":
         values["send_at"] = _check_once(request, zone_name, now)
+        if request.zone_mode == "client":
+            _check_every_zone_ahead(store, actor, request, client_ids, now)
     else:
         values.update(_check_recurring(request, zone_name, now))
     return values, client_ids
@@ -117,6 +119,20 @@ def _check_once(request: ScheduleRequest, zone_name: str, now: datetime) -> date
     if send_at > now + timedelta(days=365 * 2):
         raise UserError("Messages can be scheduled at most two years ahead.", "send_at")
     return send_at
+
+
+def _check_every_zone_ahead(store: Store, actor: Actor, request: ScheduleRequest, client_ids: list[str],
+                            now: datetime) -> None:
+    """At each client's local time, that time must still be ahead in every recipient's zone."""
+    if request.target == "clients":
+        recipients = store.clients.get_many(actor, client_ids)
+    else:
+        recipients = store.clients.list(actor, tag=request.target_tag if request.target == "tag" else None,
+                                        active=True, limit=500)
+    for zone_name in sorted({c.timezone for c in recipients}):
+        if recurrence.local_to_utc(request.send_date, request.send_time, zone_name) <= now:
+            raise UserError(f"{request.send_time:%H:%M} on {request.send_date:%d %b} has already passed in "
+                            f"{zone_name}, where some recipients live. Pick a later date.", "send_at")
 
 
 def _check_recurring(request: ScheduleRequest, zone_name: str, now: datetime) -> dict:

@@ -109,7 +109,8 @@ class DeliveryService:
             self.chat.prepare_users([sender] + [ChatUser(c.chat_user_id, c.name) for _, c in jobs])
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
             list(pool.map(lambda job: self._send_one(message, slot, sender, coach.display_name, *job), jobs))
-        counts = self.store.deliveries.slot_counts(message.id, slot)
+        # Only this zone group's recipients: other groups of the same slot answer for themselves.
+        counts = self.store.deliveries.slot_counts(message.id, slot, [c.id for c in recipients])
         unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
         self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
         close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=unfinished)

@@ -21,7 +21,9 @@ def close_occurrence(store: Store, message: Message, ended: bool, on_finished=No
         # A recurring message with sends still pending waits for QStash's retry before it completes.
         ended = (ended or used_up or past_end) and unfinished == 0
     else:
-        ended = unfinished == 0
+        # In "each client's local time" a one-time message fires once per zone group: done after the last.
+        groups = set(store.messages.qstash_links(message.id)) or {message.timezone}
+        ended = unfinished == 0 and groups <= store.deliveries.zones_fired(message.id)
         changes["next_run_at"] = None
     if ended:
         changes["status"] = "completed"

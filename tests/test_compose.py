@@ -72,3 +72,11 @@ def test_template_renders_per_client(store, coach):
     """{first_name}, {name} and {coach_name} are filled in per client."""
     ann = store.clients.list(coach.as_actor(), tag="vip")[0]
     assert compose.render("Hi {first_name} ({name}) — {coach_name}", ann, "Casey") == "Hi Ann (Ann Apple) — Casey"
+
+
+def test_each_clients_time_must_be_ahead_in_every_zone(store, coach, clock):
+    """09:00 today in New York may be ahead there but already past in London: refused, naming the zone."""
+    today = clock().date()  # 2027-01-15, 12:00 UTC: 09:00 London has passed, 09:00 New York (14:00 UTC) has not
+    request = ScheduleRequest(body="Hi", send_date=today, send_time=time(9), zone_mode="client")
+    with pytest.raises(UserError, match="has already passed in Europe/London"):
+        compose.validate(store, coach.as_actor(), request, coach.timezone, clock())

@@ -72,15 +72,18 @@ class DeliveryRepository(Repository):
             conn.execute(deliveries.update().where(deliveries.c.id == delivery_id)
                          .values(**values, lease_until=None, updated_at=self.clock()))
 
-    def slot_counts(self, message_id: str, slot: str) -> dict[str, int]:
-        """Status → count for one occurrence; pending rows held by a live claim count as 'in_flight'."""
+    def slot_counts(self, message_id: str, slot: str, client_ids: list[str] | None = None) -> dict[str, int]:
+        """Status → count for one occurrence (optionally of some clients); live claims count as 'in_flight'."""
         now = self.clock()
         held = and_(deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None),
                     deliveries.c.lease_until >= now)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(deliveries.c.status, held.label("held"), func.count())
-                                .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
-                                .group_by(deliveries.c.status, "held"))
+            query = (select(deliveries.c.status, held.label("held"), func.count())
+                     .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
+                     .group_by(deliveries.c.status, "held"))
+            if client_ids is not None:
+                query = query.where(deliveries.c.client_id.in_(client_ids))
+            rows = conn.execute(query)
             counts: dict[str, int] = {}
             for status, is_held, n in rows:
                 key = "in_flight" if is_held else status
@@ -94,6 +97,12 @@ class DeliveryRepository(Repository):
                 finished_at=self.clock(), outcome=outcome, total=sum(counts.values()),
                 sent=counts.get("sent", 0), failed=counts.get("failed", 0), skipped=counts.get("skipped", 0),
                 pending=counts.get("pending", 0) + counts.get("in_flight", 0)))
+
+    def zones_fired(self, message_id: str) -> set[str]:
+        """Zone groups that have had a webhook run (a one-time message is done when all of them have)."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(delivery_runs.c.zone).distinct()
+                                    .where(delivery_runs.c.message_id == message_id)))
 
     def message_totals(self, message_id: str) -> dict[str, int]:
         """Status → count over all occurrences of a message (for its counters)."""

@@ -139,3 +139,18 @@ def test_permanently_bad_firing_lands_in_the_dead_letter_queue(product):
     product.services.scheduler.publish(Firing("gone", "nobody", "UTC"), None, "dlq-test")
     letters = wait_until(lambda: product.services.scheduler.dead_letters().messages, timeout=15)
     assert len(letters) == 1 and letters[0].response_status == 489
+
+
+def test_one_time_message_in_each_clients_zone_completes_after_the_last_zone(product):
+    """A one-time message at each client's local time fires per zone; it completes only when all have."""
+    coach, _ = coach_and_clients(product.store)
+    message = _soon(product, coach, seconds=2 * 86400, zone_mode="client")  # ahead in every zone
+    links = product.store.messages.qstash_links(message.id)
+    assert sorted(links) == ["America/New_York", "Asia/Tokyo", "Europe/London"]
+    fire = product.services.delivery.fire
+    for n, zone in enumerate(sorted(links)):
+        answer = fire({"messageId": message.id, "coachId": coach.id, "zone": zone}, links[zone], 0)
+        assert (answer.status, answer.body["sent"]) == (200, 1)
+        status = product.store.messages.get(coach.as_actor(), message.id).status
+        assert status == ("completed" if n == len(links) - 1 else "scheduled")
+    assert len(product.store.inbox.list(coach.as_actor())) == 3
