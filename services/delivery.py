@@ -64,6 +64,8 @@ class DeliveryService:
         if message.status != "scheduled":
             return Answer(200, {"skipped": f"message is {message.status}"})
         zone = payload.get("zone") or message.timezone
+        if not isinstance(zone, str) or zone not in recurrence.zone_names_set():
+            return permanent("unknown zone")
         slot = self._slot(message, zone, payload.get("slot"), qstash_message_id)
         if slot is None:
             return permanent("unknown occurrence slot")

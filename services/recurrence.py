@@ -43,6 +43,11 @@ def _zone_names() -> frozenset[str]:
     return _ZONES
 
 
+def zone_names_set() -> frozenset[str]:
+    """All IANA zone names, for membership checks."""
+    return _zone_names()
+
+
 def zone_names() -> list[str]:
     """Sorted IANA zone names for pickers."""
     return sorted(_zone_names())

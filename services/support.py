@@ -34,6 +34,10 @@ class SupportService:
         if not rows:
             raise UserError("None of the selected deliveries has failed, so there is nothing to retry.")
         occurrences = {(message_id, coach_id, slot) for _, message_id, coach_id, slot in rows}
+        for message_id, _, _ in occurrences:
+            status = self.store.messages.get(actor, message_id).status
+            if status in ("cancelled", "paused"):
+                raise UserError(f"That message is {status}: resume it (or schedule a new one) before retrying.")
         reopened = self.store.deliveries.reopen([row[0] for row in rows])
         for message_id, coach_id, slot in sorted(occurrences):
             message = self.store.messages.get(actor, message_id)

@@ -5,7 +5,7 @@ import pytest
 
 from services.compose import ScheduleRequest
 from services.domain import Actor
-from services.errors import SchedulerUnavailable
+from services.errors import SchedulerUnavailable, UserError
 from tests import factories
 from tests.e2e.conftest import coach_and_clients
 from tests.harness import wait_until
@@ -154,3 +154,17 @@ def test_one_time_message_in_each_clients_zone_completes_after_the_last_zone(pro
         status = product.store.messages.get(coach.as_actor(), message.id).status
         assert status == ("completed" if n == len(links) - 1 else "scheduled")
     assert len(product.store.inbox.list(coach.as_actor())) == 3
+
+
+def test_retry_is_refused_for_a_cancelled_message(stream_product, standin):
+    """Failed recipients of a cancelled message are not retried behind the coach's back."""
+    coach, _ = coach_and_clients(stream_product.store)
+    staff = factories.support(stream_product.store)
+    standin.fail(403, times=1, endpoint="send_message")
+    message = _soon(stream_product, coach)
+    wait_until(lambda: stream_product.store.log.status_counts(coach.as_actor()).get("failed") == 1, timeout=20)
+    stream_product.store.messages.system_update(message.id, status="cancelled")
+    [failed], _ = stream_product.store.log.page(staff.as_actor(), status="failed")
+    with pytest.raises(UserError, match="That message is cancelled"):
+        stream_product.services.support.retry_failed(staff.as_actor(), [failed["id"]])
+    assert stream_product.store.log.status_counts(coach.as_actor())["failed"] == 1

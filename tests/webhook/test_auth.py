@@ -123,3 +123,10 @@ def test_health_check(product):
     """GET /healthz says whether the database answers."""
     answer = product.app.test_client().get("/healthz")
     assert answer.status_code == 200 and answer.get_json() == {"database": "ok"}
+
+
+def test_unknown_zone_in_the_body_is_permanently_bad(product, message):
+    """A firing naming a zone that does not exist is refused as non-retryable."""
+    body = json.dumps({"messageId": message.id, "coachId": message.coach_id, "zone": "Mars/Base"}).encode()
+    answer = _post(product, body, _bearer(product))
+    assert answer.status_code == 489 and answer.get_json() == {"error": "unknown zone"}
