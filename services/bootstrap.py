@@ -71,7 +71,9 @@ def build_services(settings: config_module.Settings | None = None, *, engine=Non
     clock = clock or utc_now
     if engine is None:
         url = database_url_for(settings.database_url, settings.data_dir)
-        if migrate:
+        # Embedded SQLite migrates itself; a production database is migrated on purpose
+        # (`python -m services migrate`), never by several web workers racing at start-up.
+        if migrate and settings.embedded_database:
             run_migrations(url)
         engine = make_engine(url)
     store = Store(engine, clock)
