@@ -37,6 +37,39 @@ class ClientRepository(Repository):
             if conn.execute(query.values(active=active)).rowcount != 1:
                 raise UserError("No such client.", "client")
 
+    def update(self, actor: Actor, client_id: str, name: str, timezone_name: str, tags) -> Client:
+        """Replace a client's name, zone and tags (scoped: a foreign id is 'No such client.')."""
+        query = scoped(clients.update().where(clients.c.id == client_id), clients.c.coach_id, actor)
+        with self.engine.begin() as conn:
+            if conn.execute(query.values(name=name.strip(), timezone=timezone_name)).rowcount != 1:
+                raise UserError("No such client.", "client")
+            self._write_tags(conn, client_id, tags)
+        return self.get(actor, client_id)
+
+    def get(self, actor: Actor, client_id: str) -> Client:
+        """One client the actor may see."""
+        found = self.get_many(actor, [client_id])
+        if not found:
+            raise UserError("No such client.", "client")
+        return found[0]
+
+    def page(self, actor: Actor, tag: str | None = None, search: str | None = None, active: bool | None = None,
+             coach_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Client], int]:
+        """A page of clients (by name) and the total under the same filters, for tables."""
+        query = scoped(select(clients.c.id), clients.c.coach_id, actor)
+        if tag:
+            query = query.where(clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == tag)))
+        if search:
+            query = query.where(func.lower(clients.c.name).contains(search.strip().lower()))
+        if active is not None:
+            query = query.where(clients.c.active == active)
+        if coach_id:
+            query = query.where(clients.c.coach_id == coach_id)
+        with self.engine.connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(query.subquery()))
+            ids = list(conn.scalars(page_of(query.order_by(clients.c.name, clients.c.id), limit, offset)))
+        return self.get_many(actor, ids), total
+
     def _write_tags(self, conn, client_id: str, tags) -> None:
         """Replace a client's tags with the normalised set."""
         conn.execute(delete(client_tags).where(client_tags.c.client_id == client_id))
