@@ -30,7 +30,9 @@ class ScheduleService:
         """Change an active message; the old QStash firing is replaced."""
         actor = account.as_actor()
         current = self._editable(actor, message_id)
-        values, client_ids = compose.validate(self.store, actor, request, account.timezone, self.clock())
+        # Validate in the message's coach's scope (support may edit): their clients, tags and default zone.
+        owner = self.store.accounts.get(current.coach_id)
+        values, client_ids = compose.validate(self.store, owner.as_actor(), request, owner.timezone, self.clock())
         values["status"] = current.status
         # Schedules of a running recurring message are upserted in place; anything else is removed first.
         self._unregister(current, keep_schedules=values["kind"] != "once" and current.status == "scheduled")

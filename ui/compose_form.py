@@ -1,4 +1,5 @@
-"""The Message Scheduler form (widget keys start with `sched_`) and its preview panel."""
+"""The compose form (widget keys `<prefix>_…`: `sched_` on the Message Scheduler, `list_edit_` when editing) and
+its preview panel."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -9,7 +10,7 @@ import streamlit as st
 from services import preview, recurrence
 from services.bootstrap import Services
 from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
-from services.domain import Account
+from services.domain import Account, Actor
 from services.errors import UserError
 
 KINDS = {"once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
@@ -21,68 +22,94 @@ FIELD_LABELS = {"body": "Message", "title": "Title", "target": "Send to", "targe
                 "end_date": "End date", "max_occurrences": "Max sends", "kind": "Repeat"}
 
 
-def _defaults(account: Account, now: datetime) -> None:
+def _defaults(prefix: str, account: Account, now: datetime) -> None:
     """First-visit values: the coach's zone, today, ten minutes from now."""
     soon = (now + timedelta(minutes=10)).astimezone(recurrence.zone(account.timezone))
-    st.session_state.setdefault("sched_zone", account.timezone)
-    st.session_state.setdefault("sched_date", soon.date())
-    st.session_state.setdefault("sched_time", soon.time().replace(second=0, microsecond=0))
-    st.session_state.setdefault("sched_weekdays", [0])
+    st.session_state.setdefault(f"{prefix}_zone", account.timezone)
+    st.session_state.setdefault(f"{prefix}_date", soon.date())
+    st.session_state.setdefault(f"{prefix}_time", soon.time().replace(second=0, microsecond=0))
+    st.session_state.setdefault(f"{prefix}_weekdays", [0])
 
 
-def form(services: Services, account: Account) -> ScheduleRequest:
-    """Render the compose widgets and return what the coach filled in."""
-    _defaults(account, services.clock())
-    actor = account.as_actor()
-    title = st.text_input("Title (optional)", key="sched_title", placeholder="e.g. Monday check-in")
-    body = st.text_area("Message", key="sched_body", height=140,
+def load(prefix: str, request: ScheduleRequest) -> None:
+    """Put a request's values into the widgets' state (an edit form opening a stored message)."""
+    values = {"title": request.title, "body": request.body, "target": request.target, "tag": request.target_tag,
+              "clients": list(request.client_ids), "kind": request.kind, "cron": request.cron or "",
+              "zone": request.timezone, "zone_mode": request.zone_mode, "end_date": request.end_date,
+              "max_sends": request.max_occurrences, "weekdays": list(request.weekdays)}
+    if request.send_date is not None:
+        values["date"] = request.send_date
+    if request.send_time is not None:
+        values["time"] = request.send_time
+    for name, value in values.items():
+        st.session_state[f"{prefix}_{name}"] = value
+
+
+def zone_picker(label: str, key: str, help: str = "Type to search IANA zones, e.g. Europe/London.") -> str:
+    """A searchable IANA zone select that keeps a typed unknown name visible, so its error can be read and fixed."""
+    zones = recurrence.zone_names()
+    typed = st.session_state.get(key)
+    if typed and typed not in zones:
+        zones = [typed, *zones]
+    return st.selectbox(label, zones, key=key, accept_new_options=True, help=help)
+
+
+def form(services: Services, account: Account, prefix: str = "sched", owner: Actor | None = None) -> ScheduleRequest:
+    """Render the compose widgets (keys `<prefix>_…`) and return what was filled in.
+
+    `owner` is the coach whose tags and clients are offered (default: the account itself); an edit by support
+    offers the message's coach's audience, never every coach's.
+    """
+    _defaults(prefix, account, services.clock())
+    owner = owner or account.as_actor()
+    title = st.text_input("Title (optional)", key=f"{prefix}_title", placeholder="e.g. Monday check-in")
+    body = st.text_area("Message", key=f"{prefix}_body", height=140,
                         placeholder="Hi {first_name}, how did this week's training go?")
     fields = ", ".join(f"`{{{name}}}`" for name in TEMPLATE_FIELDS)
     st.caption(f"Personalise with {fields} (client's first name, full name, your name). "
                f"Up to {MAX_BODY:,} characters; {len(body or ''):,} used.")
-    target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key="sched_target", horizontal=True)
+    target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key=f"{prefix}_target", horizontal=True)
     tag, client_ids = None, []
     if target == "tag":
-        tag = st.selectbox("Tag", services.store.clients.tags(actor), index=None, key="sched_tag",
-                           placeholder="Choose a tag")
+        tags = services.store.clients.tags(owner)
+        chosen = st.session_state.get(f"{prefix}_tag")
+        if chosen and chosen not in tags:  # a stored tag nobody has any more: shown, and refused on save
+            tags = [chosen, *tags]
+        tag = st.selectbox("Tag", tags, index=None, key=f"{prefix}_tag", placeholder="Choose a tag")
     elif target == "clients":
         clients = {c.id: c.name + ("" if c.active else " (inactive)")
-                   for c in services.store.clients.list(actor, limit=500)}
-        client_ids = st.multiselect("Clients", list(clients), format_func=clients.get, key="sched_clients",
-                                    placeholder="Choose clients by name")
-    kind = st.radio("Repeat", list(KINDS), format_func=KINDS.get, key="sched_kind", horizontal=True)
+                   for c in services.store.clients.list(owner, limit=500)}
+        client_ids = st.multiselect("Clients", list(clients), format_func=lambda c: clients.get(c, c),
+                                    key=f"{prefix}_clients", placeholder="Choose clients by name")
+    kind = st.radio("Repeat", list(KINDS), format_func=KINDS.get, key=f"{prefix}_kind", horizontal=True)
     request = ScheduleRequest(body=body, kind=kind, title=title, target=target, target_tag=tag,
                               client_ids=list(client_ids))
-    _timing(request)
-    zones = recurrence.zone_names()
-    typed = st.session_state.get("sched_zone")
-    if typed and typed not in zones:  # keep a typed name visible so its error can be read and fixed
-        zones = [typed, *zones]
-    request.timezone = st.selectbox("Time zone", zones, key="sched_zone", accept_new_options=True,
-                                    help="Type to search IANA zones, e.g. Europe/London.")
+    _timing(prefix, request)
+    request.timezone = zone_picker("Time zone", f"{prefix}_zone")
     request.zone_mode = st.radio("Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get,
-                                 key="sched_zone_mode", horizontal=True)
+                                 key=f"{prefix}_zone_mode", horizontal=True)
     return request
 
 
-def _timing(request: ScheduleRequest) -> None:
+def _timing(prefix: str, request: ScheduleRequest) -> None:
     """The kind-specific timing widgets."""
     if request.kind == "once":
         left, right = st.columns(2)
-        request.send_date = left.date_input("Date", key="sched_date", format="YYYY-MM-DD")
-        request.send_time = right.time_input("Time", key="sched_time", step=60)
+        request.send_date = left.date_input("Date", key=f"{prefix}_date", format="YYYY-MM-DD")
+        request.send_time = right.time_input("Time", key=f"{prefix}_time", step=60)
         return
     if request.kind in ("daily", "weekly"):
-        request.send_time = st.time_input("Time of day", key="sched_time", step=60)
+        request.send_time = st.time_input("Time of day", key=f"{prefix}_time", step=60)
     if request.kind == "weekly":
         request.weekdays = st.multiselect("Weekdays", list(range(7)), format_func=lambda d: recurrence.WEEKDAYS[d],
-                                          key="sched_weekdays")
+                                          key=f"{prefix}_weekdays")
     if request.kind == "cron":
-        request.cron = st.text_input("Cron rule", key="sched_cron", placeholder="0 9 * * 1-5",
+        request.cron = st.text_input("Cron rule", key=f"{prefix}_cron", placeholder="0 9 * * 1-5",
                                      help="Five fields: minute hour day-of-month month day-of-week.")
     left, right = st.columns(2)
-    request.end_date = left.date_input("End date (optional)", value=None, key="sched_end_date", format="YYYY-MM-DD")
-    sends = right.number_input("Max sends (optional)", value=None, min_value=1, step=1, key="sched_max_sends")
+    request.end_date = left.date_input("End date (optional)", value=None, key=f"{prefix}_end_date",
+                                       format="YYYY-MM-DD")
+    sends = right.number_input("Max sends (optional)", value=None, min_value=1, step=1, key=f"{prefix}_max_sends")
     request.max_occurrences = int(sends) if sends is not None else None
 
 

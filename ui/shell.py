@@ -51,13 +51,14 @@ def pages_for(account: Account, services: Services) -> list:
                         url_path="schedule-list")
     log_page = st.Page("pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:",
                        url_path="deliveries")
+    clients = st.Page("pages/clients.py", title="Clients", icon=":material/group:", url_path="client-list")
     inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:", url_path="local-inbox")
     qstash = st.Page("pages/qstash.py", title="QStash health", icon=":material/monitor_heart:",
                      url_path="qstash-health")
     if account.role == "coach":
-        pages = [compose, schedules, log_page]
+        pages = [compose, schedules, clients, log_page]
     else:
-        pages = [schedules, log_page, qstash]
+        pages = [schedules, clients, log_page, qstash]
     return pages + ([inbox] if has_local_inbox(services) else [])
 
 

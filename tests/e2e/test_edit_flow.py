@@ -68,3 +68,22 @@ def test_secrets_never_reach_the_logs(product, caplog):
     wait_until(lambda: product.store.inbox.list(coach.as_actor()), timeout=15)
     for secret in product.secrets.values():
         assert secret not in caplog.text
+
+
+def test_support_edits_within_the_coachs_scope(product):
+    """Support edits a coach's message: targets are checked against that coach's clients, and the audit names support."""
+    from tests import factories
+    coach, people = coach_and_clients(product.store)
+    staff = factories.support(product.store)
+    other = factories.coach(product.store, "other@example.com")
+    [foreign] = factories.clients(product.store, other, [("Zed Zinc", "UTC", [])])
+    account = product.store.accounts.get(coach.id)
+    day = (datetime.now(timezone.utc) + timedelta(days=2)).date()
+    message = product.services.schedules.create(account, ScheduleRequest(body="Hi", send_date=day, send_time=time(9)))
+    with pytest.raises(UserError, match="not your client"):
+        product.services.schedules.edit(staff, message.id, ScheduleRequest(
+            body="Hi", target="clients", client_ids=[foreign.id], send_date=day, send_time=time(9)), message.version)
+    edited = product.services.schedules.edit(staff, message.id, ScheduleRequest(
+        body="Hi", target="clients", client_ids=[people[0].id], send_date=day, send_time=time(9)), message.version)
+    assert edited.client_ids == (people[0].id,) and edited.coach_id == coach.id
+    assert product.store.audit.list(coach.as_actor(), message_id=message.id)[0]["actor_id"] == staff.id

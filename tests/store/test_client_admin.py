@@ -1,0 +1,100 @@
+"""Adding, editing and (de)activating clients: bad input is refused with a clear message, and scoped per coach."""
+import pytest
+
+from services import client_admin
+from services.errors import UserError
+from tests import factories
+
+
+@pytest.fixture
+def two_coaches(store):
+    """Coach A with one client, coach B with one."""
+    a = factories.coach(store, "a@example.com")
+    b = factories.coach(store, "b@example.com", tz="Europe/London")
+    factories.clients(store, a, [("Ann Apple", "America/New_York", ["vip"])])
+    factories.clients(store, b, [("Bea Birch", "Europe/London", ["vip"])])
+    return a, b
+
+
+def test_add_edit_and_deactivate(store, two_coaches):
+    """A coach adds a client with tags, renames and moves her, then deactivates and reactivates her."""
+    a, _ = two_coaches
+    actor = a.as_actor()
+    added = client_admin.add(store, actor, "  Cleo Cedar ", "Asia/Tokyo", ["VIP", "new-joiner", "vip", " "])
+    assert (added.name, added.timezone, added.tags, added.active) == ("Cleo Cedar", "Asia/Tokyo",
+                                                                      ("new-joiner", "vip"), True)
+    assert added.coach_id == a.id
+    edited = client_admin.edit(store, actor, added.id, "Cleo C.", "Europe/Paris", ["beginner_2"])
+    assert store.clients.get(actor, added.id) == edited
+    assert (edited.name, edited.timezone, edited.tags) == ("Cleo C.", "Europe/Paris", ("beginner_2",))
+    assert not client_admin.set_active(store, actor, added.id, False).active
+    assert store.clients.page(actor, active=False) == ([store.clients.get(actor, added.id)], 1)
+    assert client_admin.set_active(store, actor, added.id, True).active
+
+
+@pytest.mark.parametrize("name, zone, tags, message", [
+    ("   ", "Europe/London", [], "Client name is required."),
+    ("x" * 121, "Europe/London", [], "The name is longer than 120 characters."),
+    ("Dot Dune", "Mars/Olympus", [], "Unknown time zone 'Mars/Olympus'. Use an IANA name such as Europe/London."),
+    ("Dot Dune", "", [], "Unknown time zone ''. Use an IANA name such as Europe/London."),
+    ("Dot Dune", "Europe/London", ["t" * 41], f"The tag '{'t' * 20}…' is longer than 40 characters."),
+    ("Dot Dune", "Europe/London", ["ok", "two words"], "The tag 'two words' may only use letters, digits, '-' and '_'."),
+    ("Dot Dune", "Europe/London", ["a,b"], "The tag 'a,b' may only use letters, digits, '-' and '_'."),
+])
+def test_bad_input_is_refused_and_nothing_is_written(store, two_coaches, name, zone, tags, message):
+    """Each bad value on add or edit gets its own message, and the store is unchanged."""
+    a, _ = two_coaches
+    actor = a.as_actor()
+    [ann] = store.clients.list(actor)
+    with pytest.raises(UserError) as raised:
+        client_admin.add(store, actor, name, zone, tags)
+    assert raised.value.message == message
+    with pytest.raises(UserError) as raised:
+        client_admin.edit(store, actor, ann.id, name, zone, tags)
+    assert raised.value.message == message
+    assert store.clients.list(actor) == [ann]
+
+
+def test_a_40_character_tag_is_fine(store, two_coaches):
+    """The limit is inclusive: 40 characters of letters, digits, '-' and '_' are accepted."""
+    a, _ = two_coaches
+    tag = "A-b_9" * 8
+    assert client_admin.add(store, a.as_actor(), "Eve Elm", "UTC", [tag]).tags == (tag.lower(),)
+
+
+def test_coach_a_cannot_touch_coach_bs_client(store, two_coaches):
+    """Coach A gets 'No such client.' for B's client on edit and (de)activate, as for an unknown id."""
+    a, b = two_coaches
+    [bea] = store.clients.list(b.as_actor())
+    for client_id in (bea.id, "no-such-id"):
+        with pytest.raises(UserError, match="^No such client.$"):
+            client_admin.edit(store, a.as_actor(), client_id, "Mine now", "UTC", [])
+        with pytest.raises(UserError, match="^No such client.$"):
+            client_admin.set_active(store, a.as_actor(), client_id, False)
+        with pytest.raises(UserError, match="^No such client.$"):
+            store.clients.update(a.as_actor(), client_id, "Mine now", "UTC", [])
+    assert store.clients.get(b.as_actor(), bea.id) == bea
+
+
+def test_coach_cannot_add_a_client_for_another_coach(store, two_coaches):
+    """A coach naming another coach still adds to her own list."""
+    a, b = two_coaches
+    added = client_admin.add(store, a.as_actor(), "Fay Fern", "UTC", [], coach_id=b.id)
+    assert added.coach_id == a.id
+    assert [c.name for c in store.clients.list(b.as_actor())] == ["Bea Birch"]
+
+
+def test_support_adds_for_a_named_coach_and_edits_across_coaches(store, two_coaches):
+    """Support must name an existing coach when adding; it may edit any coach's client."""
+    a, b = two_coaches
+    staff = factories.support(store).as_actor()
+    with pytest.raises(UserError, match="Choose the coach"):
+        client_admin.add(store, staff, "Gil Gorse", "UTC", [])
+    with pytest.raises(UserError, match="Choose the coach"):
+        client_admin.add(store, staff, "Gil Gorse", "UTC", [], coach_id=staff.account_id)
+    gil = client_admin.add(store, staff, "Gil Gorse", "UTC", [], coach_id=b.id)
+    assert gil.coach_id == b.id
+    [bea] = store.clients.list(b.as_actor(), search="bea")
+    assert client_admin.edit(store, staff, bea.id, "Bea B.", "UTC", ["x"]).name == "Bea B."
+    rows, total = store.clients.page(staff, coach_id=a.id)
+    assert (total, [c.name for c in rows]) == (1, ["Ann Apple"])
