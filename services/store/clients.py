@@ -9,6 +9,7 @@ from services.db.schema import client_tags, clients, message_recipients
 from services.domain import Actor, Client, Message
 from services.errors import UserError
 from services.recurrence import zone
+from services.store import audit
 from services.store.base import Repository, new_id, page_of, scoped
 
 
@@ -28,6 +29,8 @@ class ClientRepository(Repository):
                 id=client_id, coach_id=coach_id, name=name.strip(), chat_user_id=f"client-{client_id}",
                 timezone=timezone_name, active=active, created_at=self.clock()))
             self._write_tags(conn, client_id, tags)
+            self._audit(conn, actor, client_id, "client_add", None,
+                        {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags), "active": active})
         return self.get_many(actor, [client_id])[0]
 
     def set_active(self, actor: Actor, client_id: str, active: bool) -> None:
@@ -36,15 +39,25 @@ class ClientRepository(Repository):
         with self.engine.begin() as conn:
             if conn.execute(query.values(active=active)).rowcount != 1:
                 raise UserError("No such client.", "client")
+            self._audit(conn, actor, client_id, "client_active", None, {"active": active})
 
     def update(self, actor: Actor, client_id: str, name: str, timezone_name: str, tags) -> Client:
         """Replace a client's name, zone and tags (scoped: a foreign id is 'No such client.')."""
         query = scoped(clients.update().where(clients.c.id == client_id), clients.c.coach_id, actor)
+        old = self.get(actor, client_id)
         with self.engine.begin() as conn:
             if conn.execute(query.values(name=name.strip(), timezone=timezone_name)).rowcount != 1:
                 raise UserError("No such client.", "client")
             self._write_tags(conn, client_id, tags)
+            self._audit(conn, actor, client_id, "client_edit",
+                        {"name": old.name, "timezone": old.timezone, "tags": list(old.tags)},
+                        {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags)})
         return self.get(actor, client_id)
+
+    def _audit(self, conn, actor: Actor, client_id: str, action: str, old: dict | None, new: dict) -> None:
+        """Record a client change in the audit trail (no message: message_id stays empty)."""
+        coach_id = conn.scalar(select(clients.c.coach_id).where(clients.c.id == client_id))
+        audit.record(conn, self.clock(), actor.account_id, coach_id, None, action, old, dict(new, client_id=client_id))
 
     def get(self, actor: Actor, client_id: str) -> Client:
         """One client the actor may see."""

@@ -98,3 +98,18 @@ def test_support_adds_for_a_named_coach_and_edits_across_coaches(store, two_coac
     assert client_admin.edit(store, staff, bea.id, "Bea B.", "UTC", ["x"]).name == "Bea B."
     rows, total = store.clients.page(staff, coach_id=a.id)
     assert (total, [c.name for c in rows]) == (1, ["Ann Apple"])
+
+
+def test_client_changes_are_audited(store, clock):
+    """Adding, editing and deactivating a client each leave an audit event with who and what."""
+    from tests import factories
+    owner = factories.coach(store, "audit@example.com")
+    [client] = factories.clients(store, owner, [("Ann Apple", "UTC", ["vip"])])
+    clock.advance(seconds=1)
+    store.clients.update(owner.as_actor(), client.id, "Ann Appleby", "Europe/London", ["vip", "new"])
+    clock.advance(seconds=1)
+    store.clients.set_active(owner.as_actor(), client.id, False)
+    events = store.audit.list(owner.as_actor())
+    assert [e["action"] for e in events] == ["client_active", "client_edit", "client_add"]
+    assert events[1]["old_values"] == {"name": "Ann Apple", "timezone": "UTC", "tags": ["vip"]}
+    assert events[1]["new_values"]["tags"] == ["new", "vip"] and events[0]["actor_id"] == owner.id
