@@ -85,7 +85,7 @@ def _free_port() -> int:
 
 def _start_webhook(env, port):
     process = subprocess.Popen([sys.executable, "-m", "services.webhook"], env=dict(env, WEBHOOK_PORT=str(port)),
-                               stdout=subprocess.DEVNULL, stderr=open(os.devnull, "w") if os.environ.get("CI") else None)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if os.environ.get("CI") else None)
     wait_until(lambda: _healthy(port), timeout=30)
     return process
 
