@@ -7,9 +7,7 @@ account = runtime.require_account()
 services = runtime.services()
 actor = account.as_actor()
 st.title("Clients")
-flash = st.session_state.pop("clients_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+fmt.show_flash("clients_flash")
 
 coach_names = None
 search_col, tag_col, status_col, coach_col = st.columns([2, 1, 1, 2])

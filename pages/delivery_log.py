@@ -12,9 +12,7 @@ services = runtime.services()
 actor = account.as_actor()
 log = services.store.log
 st.title("Delivery Log")
-flash = st.session_state.pop("log_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+fmt.show_flash("log_flash")
 
 filters = {}
 top = st.columns(4 if actor.sees_all_coaches else 3)

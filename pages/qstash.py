@@ -5,8 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from services.errors import UserError
-from ui import runtime
-from ui.fmt import local
+from ui import fmt, runtime
 
 account = runtime.require_account()
 services = runtime.services()
@@ -14,21 +13,19 @@ if not account.as_actor().sees_all_coaches:
     st.info("This page is for support staff.")
     st.stop()
 st.title("QStash health")
-flash = st.session_state.pop("qs_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+fmt.show_flash("qs_flash")
 scheduler, messages = services.scheduler, services.store.messages
 zone = account.timezone
 
 
 def stamp(millis: int | None) -> str:
     """QStash's unix milliseconds in the viewer's zone."""
-    return local(datetime.fromtimestamp(millis / 1000, timezone.utc), zone) if millis else ""
+    return fmt.local(datetime.fromtimestamp(millis / 1000, timezone.utc), zone) if millis else ""
 
 
 database, last = st.columns(2)
 database.metric("Database", "reachable" if services.store.ping() else "unreachable")
-last.metric("Last delivery activity", local(services.store.log.last_activity(), zone) or "none yet")
+last.metric("Last delivery activity", fmt.local(services.store.log.last_activity(), zone) or "none yet")
 st.button("Refresh", key="qs_refresh", icon=":material/refresh:")
 
 st.subheader("Schedules")

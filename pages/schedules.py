@@ -7,9 +7,7 @@ account = runtime.require_account()
 services = runtime.services()
 actor = account.as_actor()
 st.title("Schedules")
-flash = st.session_state.pop("list_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+fmt.show_flash("list_flash")
 
 coach_names = None
 status_col, kind_col, search_col, coach_col = st.columns([1, 1, 2, 2])

@@ -49,3 +49,10 @@ def all_pages(fetch, limit: int = 500, cap: int = 10_000) -> list[dict]:
         if not page or len(rows) >= total:
             break
     return rows
+
+
+def show_flash(key: str) -> None:
+    """Show (once) the outcome an action stored as (kind, text) before its rerun."""
+    flash = st.session_state.pop(key, None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
