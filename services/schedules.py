@@ -60,8 +60,9 @@ class ScheduleService:
             raise UserError("The send time has passed. Edit the message to pick a new time.")
         message = self.store.messages.update(actor, message_id, {"status": "scheduled", "last_error": None},
                                              message.version, "resume")
-        if message.recurring and set(self.store.messages.qstash_links(message.id)) == set(self.zones(message)):
-            for schedule_id in self.store.messages.qstash_links(message.id).values():
+        links = self.store.messages.qstash_links(message.id)
+        if message.recurring and set(links) == set(self.zones(message)):
+            for schedule_id in links.values():
                 self.scheduler.resume_schedule(schedule_id)
             return message
         return self._register_or_record(actor, message)

@@ -55,10 +55,12 @@ def pages_for(account: Account, services: Services) -> list:
     inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:", url_path="local-inbox")
     qstash = st.Page("pages/qstash.py", title="QStash health", icon=":material/monitor_heart:",
                      url_path="qstash-health")
+    accounts = st.Page("pages/accounts.py", title="Accounts", icon=":material/manage_accounts:",
+                       url_path="account-admin")
     if account.role == "coach":
         pages = [compose, schedules, clients, log_page]
     else:
-        pages = [schedules, clients, log_page, qstash]
+        pages = [schedules, clients, log_page, qstash] + ([accounts] if account.role == "admin" else [])
     return pages + ([inbox] if has_local_inbox(services) else [])
 
 
