@@ -88,6 +88,7 @@ def edit(store: Store, actor: Actor, account_id: str, display_name: str, zone_na
     require_admin(actor)
     name, zone_name, role = clean_name(display_name), clean_zone(zone_name), clean_role(role)
     _not_self(actor, account_id, role, active)
+    _keeps_clients(store, account_id, role)
     return store.accounts.update(actor, account_id, display_name=name, timezone=zone_name, role=role,
                                  active=bool(active))
 
@@ -97,6 +98,7 @@ def set_role(store: Store, actor: Actor, account_id: str, role: str) -> Account:
     require_admin(actor)
     role = clean_role(role)
     _not_self(actor, account_id, role, True)
+    _keeps_clients(store, account_id, role)
     return store.accounts.update(actor, account_id, role=role)
 
 
@@ -119,6 +121,16 @@ def set_password(store: Store, actor: Actor, account_id: str, password: str) -> 
     require_admin(actor)
     store.accounts.get(account_id)  # an unknown id says so before the slow hash
     store.accounts.change_password(actor, account_id, hash_password(password))
+
+
+def _keeps_clients(store: Store, account_id: str, role: str) -> None:
+    """A coach with clients stays a coach: their clients and schedules would be left without an owner."""
+    if role == "coach" or store.accounts.get(account_id).role != "coach":
+        return
+    count = store.clients.count(Actor(account_id, "coach"))
+    if count:
+        raise UserError(f"This coach still has {count} client{'s' if count != 1 else ''}. Deactivate the account "
+                        "instead, or move the clients first.", "role")
 
 
 def _not_self(actor: Actor, account_id: str, role: str, active: bool) -> None:

@@ -63,6 +63,8 @@ class DeliveryService:
             return permanent("coach does not own this message")
         if message.status != "scheduled":
             return Answer(200, {"skipped": f"message is {message.status}"})
+        if not self.store.accounts.get(message.coach_id).active:
+            return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
         zone = payload.get("zone") or message.timezone
         if not isinstance(zone, str) or zone not in recurrence.zone_names_set():
             return permanent("unknown zone")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from services.bootstrap import Services, build_services
 from services.domain import Account, Actor
+from services.errors import UserError
 from services.support import SupportService
 
 SERVICES_KEY = "services"
@@ -28,8 +29,19 @@ def services() -> Services:
 
 
 def account() -> Account | None:
-    """The logged-in account, or None."""
-    return st.session_state.get(ACCOUNT_KEY)
+    """The logged-in account, re-read on every run so a role change or deactivation applies at once."""
+    found = st.session_state.get(ACCOUNT_KEY)
+    if found is None:
+        return None
+    try:
+        current = services().store.accounts.get(found.id)
+    except UserError:
+        current = None
+    if current is None or not current.active:
+        log_out()
+        return None
+    st.session_state[ACCOUNT_KEY] = current
+    return current
 
 
 def require_account() -> Account:

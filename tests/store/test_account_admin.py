@@ -217,3 +217,15 @@ def test_only_an_admin_may_manage_accounts(store, admin, casey, role):
             call()
     assert store.accounts.get(casey.id) == casey and store.accounts.get(other.account_id).role == role
     assert store.accounts.find_by_email("x@example.com") is None
+
+
+def test_a_coach_with_clients_keeps_the_coach_role(store):
+    """Making a coach with clients into support would orphan the clients: refused with what to do instead."""
+    from services import account_admin
+    from tests import factories
+    admin = store.accounts.create("root@example.com", "Root", "UTC", "admin")
+    coach = factories.coach(store, "busy@example.com")
+    factories.clients(store, coach, [("Ann Apple", "UTC", [])])
+    with pytest.raises(UserError, match="still has 1 client. Deactivate the account instead"):
+        account_admin.set_role(store, admin.as_actor(), coach.id, "support")
+    assert store.accounts.get(coach.id).role == "coach"

@@ -68,3 +68,15 @@ def test_sidebar_names_backends_but_never_secrets(as_user, seeded):
     from services.bootstrap import resolved_secrets
     for secret in resolved_secrets(seeded.settings).values():
         assert secret not in text
+
+
+def test_a_deactivated_user_is_logged_out_on_their_next_click(as_user, seeded):
+    """An admin deactivates Casey while she is logged in: her next interaction lands on the login form."""
+    at = as_user()
+    assert at.title[0].value == "Message Scheduler"
+    casey = seeded.store.accounts.find_by_email("coach@example.com")[0]
+    admin = seeded.store.accounts.find_by_email("admin@example.com")[0]
+    seeded.store.accounts.update(admin.as_actor(), casey.id, active=False)
+    at.run()
+    assert "account" not in at.session_state
+    assert at.text_input(key="login_email") is not None
