@@ -69,6 +69,15 @@ class ClientRepository(Repository):
     def page(self, actor: Actor, tag: str | None = None, search: str | None = None, active: bool | None = None,
              coach_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Client], int]:
         """A page of clients (by name) and the total under the same filters, for tables."""
+        query = self._filtered(actor, tag, search, active, coach_id)
+        with self.engine.connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(query.subquery()))
+            ids = list(conn.scalars(page_of(query.order_by(clients.c.name, clients.c.id), limit, offset)))
+        return self.get_many(actor, ids), total
+
+    def _filtered(self, actor: Actor, tag: str | None = None, search: str | None = None,
+                  active: bool | None = None, coach_id: str | None = None):
+        """Ids of the actor's clients under the list filters (a query, not yet run)."""
         query = scoped(select(clients.c.id), clients.c.coach_id, actor)
         if tag:
             query = query.where(clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == tag)))
@@ -78,10 +87,7 @@ class ClientRepository(Repository):
             query = query.where(clients.c.active == active)
         if coach_id:
             query = query.where(clients.c.coach_id == coach_id)
-        with self.engine.connect() as conn:
-            total = conn.scalar(select(func.count()).select_from(query.subquery()))
-            ids = list(conn.scalars(page_of(query.order_by(clients.c.name, clients.c.id), limit, offset)))
-        return self.get_many(actor, ids), total
+        return query
 
     def _write_tags(self, conn, client_id: str, tags) -> None:
         """Replace a client's tags with the normalised set."""
@@ -93,13 +99,7 @@ class ClientRepository(Repository):
     def list(self, actor: Actor, tag: str | None = None, search: str | None = None, active: bool | None = None,
              limit: int = 100, offset: int = 0) -> list[Client]:
         """A page of the actor's clients, filtered in SQL."""
-        query = scoped(select(clients.c.id), clients.c.coach_id, actor).order_by(clients.c.name, clients.c.id)
-        if tag:
-            query = query.where(clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == tag)))
-        if search:
-            query = query.where(func.lower(clients.c.name).contains(search.strip().lower()))
-        if active is not None:
-            query = query.where(clients.c.active == active)
+        query = self._filtered(actor, tag, search, active).order_by(clients.c.name, clients.c.id)
         with self.engine.connect() as conn:
             ids = list(conn.scalars(page_of(query, limit, offset)))
         return self.get_many(actor, ids)
