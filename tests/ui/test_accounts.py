@@ -99,18 +99,26 @@ def test_bad_input_on_create_shows_its_message_and_writes_nothing(as_user, seede
     assert seeded.store.accounts.count() == before
 
 
-def test_admin_changes_role_and_deactivates_a_coach_who_then_cannot_log_in(as_user, seeded):
-    """Ada makes Morgan support staff, then deactivates her: the table shows it and Morgan's password no longer
+def test_admin_changes_role_and_deactivates_a_user_who_then_cannot_log_in(as_user, seeded):
+    """Ada makes Sky (support) an admin, then deactivates her: the table shows it and Sky's password no longer
     logs her in."""
+    sky = account(seeded, "support@example.com")
+    at = edit(open_page(as_user), sky.id, role="admin")
+    assert at.success[0].value == "Saved support@example.com."
+    assert account(seeded, "support@example.com").role == "admin"
+    at = edit(at, sky.id, active=False)
+    row = at.dataframe[0].value.set_index("Email").loc["support@example.com"]
+    assert (row["Role"], row["Active"]) == ("admin", False)
+    with pytest.raises(UserError, match="Wrong email or password."):
+        seeded.auth.login("support@example.com", DEMO_PASSWORD)
+
+
+def test_a_coach_with_clients_cannot_be_made_support(as_user, seeded):
+    """Ada tries to make Morgan support staff while Morgan has clients: the page says why and nothing changes."""
     morgan = account(seeded, "morgan@example.com")
     at = edit(open_page(as_user), morgan.id, role="support")
-    assert at.success[0].value == "Saved morgan@example.com."
-    assert account(seeded, "morgan@example.com").role == "support"
-    at = edit(at, morgan.id, active=False)
-    row = at.dataframe[0].value.set_index("Email").loc["morgan@example.com"]
-    assert (row["Role"], row["Active"]) == ("support", False)
-    with pytest.raises(UserError, match="Wrong email or password."):
-        seeded.auth.login("morgan@example.com", DEMO_PASSWORD)
+    assert any("still has 12 clients" in e.value for e in at.error)
+    assert account(seeded, "morgan@example.com").role == "coach"
 
 
 def test_admin_sets_a_new_password(as_user, seeded):
