@@ -4,7 +4,7 @@ import threading
 import time
 from typing import List, Optional
 
-from local_qstash.testing import Received
+from local_qstash.testing import Received, RequestLog
 
 _OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
@@ -41,7 +41,7 @@ class _Protocol(asyncio.Protocol):
             self._transport.write(_OK)
 
 
-class FastReceiver:
+class FastReceiver(RequestLog):
     """Runs its own event loop thread; same reading API as testing.RecordingReceiver."""
 
     def __init__(self) -> None:
@@ -63,25 +63,6 @@ class FastReceiver:
     def base_url(self) -> str:
         """Base URL of the receiver."""
         return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    def url(self, path: str) -> str:
-        """Absolute URL of a path."""
-        return self.base_url + path
-
-    def received(self, path: Optional[str] = None) -> List[Received]:
-        """Requests so far, optionally only those to `path`."""
-        with self._cond:
-            return [r for r in self.requests if path is None or r.path == path]
-
-    def wait_for(self, count: int, path: Optional[str] = None, timeout: float = 10.0) -> List[Received]:
-        """Block until `count` requests (to `path`) arrived or the timeout passed."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len([r for r in self.requests if path is None or r.path == path]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0 or not self._cond.wait(min(left, 0.2)) and time.monotonic() >= deadline:
-                    break
-        return self.received(path)
 
     def stop(self) -> None:
         """Stop the loop thread."""

@@ -42,29 +42,16 @@ class _Server(ThreadingHTTPServer):
         """A peer hanging up mid-answer is expected here, not an error."""
 
 
-class RecordingReceiver:
-    """HTTP/1.1 keep-alive server on 127.0.0.1 that records requests; 200 unless scripted."""
+class RequestLog:
+    """Reading side shared by the receivers: subclasses fill `requests` under `_cond` and define base_url."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.requests: List[Received] = []
-        self._scripts: Dict[str, deque] = defaultdict(deque)
-        self._cond = threading.Condition()
-        self._server = _Server((host, port), self._handler_class())
-        self._thread: Optional[threading.Thread] = None
-
-    @property
-    def base_url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:40123."""
-        return f"http://127.0.0.1:{self._server.server_port}"
+    requests: List[Received]
+    _cond: threading.Condition
+    base_url: str
 
     def url(self, path: str) -> str:
         """Absolute URL of a path on this receiver."""
         return self.base_url + path
-
-    def script(self, path: str, *answers: Answer) -> None:
-        """Queue answers for the next requests to `path` (then back to 200)."""
-        with self._cond:
-            self._scripts[path].extend(answers)
 
     def received(self, path: Optional[str] = None) -> List[Received]:
         """Requests so far, optionally only those to `path`."""
@@ -79,8 +66,30 @@ class RecordingReceiver:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                self._cond.wait(left)
+                # Short waits: a receiver may batch its notifications (the fast one notifies every 50).
+                self._cond.wait(min(left, 0.2))
         return self.received(path)
+
+
+class RecordingReceiver(RequestLog):
+    """HTTP/1.1 keep-alive server on 127.0.0.1 that records requests; 200 unless scripted."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.requests: List[Received] = []
+        self._scripts: Dict[str, deque] = defaultdict(deque)
+        self._cond = threading.Condition()
+        self._server = _Server((host, port), self._handler_class())
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def base_url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:40123."""
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def script(self, path: str, *answers: Answer) -> None:
+        """Queue answers for the next requests to `path` (then back to 200)."""
+        with self._cond:
+            self._scripts[path].extend(answers)
 
     def start(self) -> "RecordingReceiver":
         """Serve in a background thread."""

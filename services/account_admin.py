@@ -14,6 +14,7 @@ from services.db.schema import ROLES
 from services.domain import Account, Actor
 from services.errors import Forbidden, UserError
 from services.store import Store
+from services.text_fields import required_text
 
 MAX_NAME = 120
 MAX_EMAIL = 254
@@ -36,12 +37,7 @@ def clean_email(email: str | None) -> str:
 
 def clean_name(name: str | None) -> str:
     """A non-empty display name that fits the column."""
-    name = (name or "").strip()
-    if not name:
-        raise UserError("Display name is required.", "display_name")
-    if len(name) > MAX_NAME:
-        raise UserError(f"The display name is longer than {MAX_NAME} characters.", "display_name")
-    return name
+    return required_text(name, MAX_NAME, "display_name", "Display name is required.", "display name")
 
 
 def clean_role(role: str | None) -> str:

@@ -12,6 +12,7 @@ from services import recurrence
 from services.domain import Actor, Client
 from services.errors import SchedulerUnavailable, UserError
 from services.store import Store
+from services.text_fields import required_text
 
 MAX_NAME = 120
 MAX_TAG = 40
@@ -20,12 +21,7 @@ _TAG = re.compile(r"[A-Za-z0-9_-]+")
 
 def clean_name(name: str | None) -> str:
     """A non-empty name that fits the column."""
-    name = (name or "").strip()
-    if not name:
-        raise UserError("Client name is required.", "name")
-    if len(name) > MAX_NAME:
-        raise UserError(f"The name is longer than {MAX_NAME} characters.", "name")
-    return name
+    return required_text(name, MAX_NAME, "name", "Client name is required.", "name")
 
 
 def clean_tags(tags) -> list[str]:
