@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench migrate clean
+.PHONY: run test lint bench migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: $(STAMP) migrate
 	@echo ""
 	PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(STAMP) lint
 	$(PY) -m tests.check_postgres
 	$(PY) -m pytest -q -rfEs
 

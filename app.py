@@ -1,4 +1,5 @@
 """Entry point: page config, login gate, the role's navigation, the shared sidebar, then the page."""
+
 import streamlit as st
 
 from services.config import ConfigError

@@ -1,4 +1,5 @@
 """Run every benchmark: python -m bench (or `make bench`)."""
+
 import subprocess
 import sys
 

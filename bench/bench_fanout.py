@@ -3,6 +3,7 @@
 Run: python -m bench.bench_fanout [--clients 1000] [--latency 0.05] [--per-minute 1000,6000]
 (b) runs once per send limit; 1,000 a minute is Stream's documented Send Message limit per app.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -34,10 +35,23 @@ def build(tmp: Path, n: int, chat=None, **settings):
     coach = store.accounts.create("bench@example.com", "Bench Coach", "UTC", "coach")
     for i in range(n):
         store.clients.add(coach.as_actor(), f"Client {i:04d}", "UTC", [])
-    message = store.messages.insert(coach.as_actor(), {
-        "title": "Bench", "body": "Hi {first_name}", "target": "all", "target_tag": None, "kind": "once",
-        "send_at": datetime.now(timezone.utc) + timedelta(hours=1), "cron": None, "timezone": "UTC",
-        "zone_mode": "coach", "end_at": None, "max_occurrences": None, "status": "scheduled"})
+    message = store.messages.insert(
+        coach.as_actor(),
+        {
+            "title": "Bench",
+            "body": "Hi {first_name}",
+            "target": "all",
+            "target_tag": None,
+            "kind": "once",
+            "send_at": datetime.now(UTC) + timedelta(hours=1),
+            "cron": None,
+            "timezone": "UTC",
+            "zone_mode": "coach",
+            "end_at": None,
+            "max_occurrences": None,
+            "status": "scheduled",
+        },
+    )
     return services, coach, message
 
 
@@ -54,21 +68,48 @@ def bench_inbox(n: int) -> None:
         services, coach, message = build(Path(tmp), n)
         seconds, body = fire(services, message)
         assert body["sent"] == n, body
-        clients = services.store.clients.list(coach.as_actor(), limit=500) + \
-            services.store.clients.list(coach.as_actor(), limit=500, offset=500)
-        now = datetime.now(timezone.utc)
+        clients = services.store.clients.list(coach.as_actor(), limit=500) + services.store.clients.list(
+            coach.as_actor(), limit=500, offset=500
+        )
+        now = datetime.now(UTC)
         started = time.perf_counter()
         with services.store.engine.begin() as conn:  # baseline: the same rows, two bulk INSERTs, no claims
-            conn.execute(insert(deliveries), [{
-                "id": new_id(), "message_id": message.id, "coach_id": coach.id, "slot": "baseline",
-                "client_id": c.id, "status": "sent", "attempts": 1, "created_at": now, "updated_at": now}
-                for c in clients])
-            conn.execute(insert(inbox_messages), [{
-                "id": f"baseline-{c.id}", "channel_id": "x", "coach_chat_id": coach.chat_user_id,
-                "client_chat_id": c.chat_user_id, "text": "Hi", "created_at": now} for c in clients])
+            conn.execute(
+                insert(deliveries),
+                [
+                    {
+                        "id": new_id(),
+                        "message_id": message.id,
+                        "coach_id": coach.id,
+                        "slot": "baseline",
+                        "client_id": c.id,
+                        "status": "sent",
+                        "attempts": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for c in clients
+                ],
+            )
+            conn.execute(
+                insert(inbox_messages),
+                [
+                    {
+                        "id": f"baseline-{c.id}",
+                        "channel_id": "x",
+                        "coach_chat_id": coach.chat_user_id,
+                        "client_chat_id": c.chat_user_id,
+                        "text": "Hi",
+                        "created_at": now,
+                    }
+                    for c in clients
+                ],
+            )
         baseline = time.perf_counter() - started
-    print(f"(a) local inbox, {n} clients: fan-out {seconds:.2f} s = {n / seconds:,.0f} recipients/s; "
-          f"direct inserts {baseline:.2f} s = {n / baseline:,.0f} rows/s; ratio {seconds / baseline:.1f}x")
+    print(
+        f"(a) local inbox, {n} clients: fan-out {seconds:.2f} s = {n / seconds:,.0f} recipients/s; "
+        f"direct inserts {baseline:.2f} s = {n / baseline:,.0f} rows/s; ratio {seconds / baseline:.1f}x"
+    )
 
 
 def start_standin(latency: float, per_minute: int) -> tuple[subprocess.Popen, str]:
@@ -79,9 +120,11 @@ def start_standin(latency: float, per_minute: int) -> tuple[subprocess.Popen, st
     """
     per_window = max(1, per_minute // 60)
     window = 60.0 * per_window / per_minute
-    code = ("import sys,time; from tests.stream_standin.standin import StreamStandIn; "
-            f"s=StreamStandIn(latency={latency}); s.rate_limit({per_window}, window={window}); "
-            "print(s.start(), flush=True); time.sleep(3600)")
+    code = (
+        "import sys,time; from tests.stream_standin.standin import StreamStandIn; "
+        f"s=StreamStandIn(latency={latency}); s.rate_limit({per_window}, window={window}); "
+        "print(s.start(), flush=True); time.sleep(3600)"
+    )
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     return process, process.stdout.readline().strip()
 
@@ -92,8 +135,9 @@ def bench_stream(n: int, latency: float, per_minute: int, concurrency: int, loop
     try:
         with tempfile.TemporaryDirectory() as tmp:
             gateway = StreamChatGateway(DEFAULT_KEY, DEFAULT_SECRET, base_url=url)
-            services, coach, message = build(Path(tmp), n, chat=gateway, chat_sends_per_minute=per_minute,
-                                             fanout_concurrency=concurrency)
+            services, _coach, message = build(
+                Path(tmp), n, chat=gateway, chat_sends_per_minute=per_minute, fanout_concurrency=concurrency
+            )
             seconds, body = fire(services, message)
             assert body["sent"] == n, body
             if loop_seconds is None:
@@ -106,9 +150,11 @@ def bench_stream(n: int, latency: float, per_minute: int, concurrency: int, loop
     finally:
         process.terminate()
     floor = (n - 1) * 60 / per_minute
-    print(f"(b) Stream stand-in, {n} clients, {latency * 1000:.0f} ms/call, limit {per_minute:,}/min, "
-          f"{concurrency} workers: fan-out {seconds:.2f} s; floor {floor:.2f} s (ratio {seconds / floor:.3f}); "
-          f"sequential loop {loop_seconds:.2f} s (fan-out is {loop_seconds / seconds:.1f}x faster)")
+    print(
+        f"(b) Stream stand-in, {n} clients, {latency * 1000:.0f} ms/call, limit {per_minute:,}/min, "
+        f"{concurrency} workers: fan-out {seconds:.2f} s; floor {floor:.2f} s (ratio {seconds / floor:.3f}); "
+        f"sequential loop {loop_seconds:.2f} s (fan-out is {loop_seconds / seconds:.1f}x faster)"
+    )
     return loop_seconds
 
 

@@ -2,13 +2,13 @@
 
 Run from the project root: python -m bench.bench_local_qstash [--count 1000] [--workers 16]
 """
+
 import argparse
 import json
 import os
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +38,11 @@ def start_server(data_dir: str, workers: int, env: dict):
     """Start `python -m local_qstash` and wait for /healthz."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "local_qstash", "--port", str(port), "--data-dir", data_dir,
-         "--workers", str(workers)],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "local_qstash", "--port", str(port), "--data-dir", data_dir, "--workers", str(workers)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base_url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -60,8 +62,7 @@ def publish_all(base_url: str, token: str, url: str, count: int, not_before: int
     def run(part: range) -> None:
         client = QStash(token, base_url=base_url)
         for n in part:
-            res = client.message.publish_json(url=url, body={"messageId": n, "coachId": "c1"},
-                                              not_before=not_before)
+            res = client.message.publish_json(url=url, body={"messageId": n, "coachId": "c1"}, not_before=not_before)
             with lock:
                 ids.append(res.message_id)
 
@@ -79,16 +80,23 @@ def baseline(url: str, count: int) -> float:
     with httpx.Client() as session:
         start = time.perf_counter()
         for n in range(count):
-            session.post(url, content=json.dumps({"messageId": n, "coachId": "c1"}).encode(),
-                         headers={"Content-Type": "application/json", "Upstash-Signature": "x" * 300,
-                                  "Upstash-Message-Id": f"msg_{n}", "Upstash-Retried": "0"})
+            session.post(
+                url,
+                content=json.dumps({"messageId": n, "coachId": "c1"}).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "Upstash-Signature": "x" * 300,
+                    "Upstash-Message-Id": f"msg_{n}",
+                    "Upstash-Retried": "0",
+                },
+            )
         return time.perf_counter() - start
 
 
 def pct(values, q: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
 def main(argv=None) -> int:
@@ -140,7 +148,7 @@ def run(args, base_url, token, receiver, keys) -> int:
         ("messages published / delivered", f"{len(ids)} / {len(per_id)}"),
         ("publish time (4 SDK threads)", f"{publish_s:.2f} s, finished {slack:.1f} s before due"),
         ("exactly once, all signatures valid", "yes" if ok else "NO"),
-        ("lateness p50 / p99 / max", f"{pct(lateness, .5):.3f} / {pct(lateness, .99):.3f} / {max(lateness):.3f} s"),
+        ("lateness p50 / p99 / max", f"{pct(lateness, 0.5):.3f} / {pct(lateness, 0.99):.3f} / {max(lateness):.3f} s"),
         ("local_qstash: due -> all delivered", f"{ours_s:.3f} s"),
         ("baseline: 1 thread, 1 session, direct", f"{base_s:.3f} s"),
         ("ratio ours / baseline", f"{ours_s / base_s:.2f}x"),
@@ -149,7 +157,7 @@ def run(args, base_url, token, receiver, keys) -> int:
     print(f"bench_local_qstash  count={args.count} workers={args.workers} cores={os.cpu_count()}")
     for key, value in rows:
         print(f"  {key:<{width}}  {value}")
-    return 0 if ok and pct(lateness, .99) < 1.0 else 1
+    return 0 if ok and pct(lateness, 0.99) < 1.0 else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Command-line entry: python -m local_qstash --port 8080 --data-dir DIR."""
+
 import sys
 
 from local_qstash.server import main

@@ -1,4 +1,5 @@
 """Routes: dead-letter queue list / get / delete / retry."""
+
 import json
 
 from flask import Blueprint, jsonify, request
@@ -10,8 +11,7 @@ from local_qstash.options import BadRequest, Spec, parse_spec
 from local_qstash.views import dlq_json
 
 bp = Blueprint("dlq", __name__)
-FILTERS = ("messageId", "url", "scheduleId", "label", "callerIp", "responseStatus",
-           "fromDate", "toDate")
+FILTERS = ("messageId", "url", "scheduleId", "label", "callerIp", "responseStatus", "fromDate", "toDate")
 
 
 @bp.get("/v2/dlq")
@@ -83,13 +83,19 @@ def retry_many():
 def _override(row) -> Spec:
     """The DLQ message's own settings, then this request's Upstash-* headers on top."""
     base = Spec(
-        url=row["url"], body=bytes(row["body"]), method=row["method"],
-        header=json.loads(row["header"]), max_retries=row["max_retries"],
-        timeout_s=row["timeout_s"], callback=row["callback"],
+        url=row["url"],
+        body=bytes(row["body"]),
+        method=row["method"],
+        header=json.loads(row["header"]),
+        max_retries=row["max_retries"],
+        timeout_s=row["timeout_s"],
+        callback=row["callback"],
         failure_callback=row["failure_callback"],
         callback_header=json.loads(row["callback_header"] or "{}"),
         failure_callback_header=json.loads(row["failure_callback_header"] or "{}"),
-        schedule_id=row["schedule_id"], caller_ip=request.remote_addr, label=row["label"],
+        schedule_id=row["schedule_id"],
+        caller_ip=request.remote_addr,
+        label=row["label"],
     )
     headers = [(k, v) for k, v in request.headers.items() if k.lower() != "content-type"]
     return parse_spec(headers, base)

@@ -1,9 +1,10 @@
 """Routes: GET /v2/events and its newer name /v2/logs."""
+
 from flask import Blueprint, jsonify, request
 
 from local_qstash import events
-from local_qstash.options import BadRequest
 from local_qstash.app import core
+from local_qstash.options import BadRequest
 from local_qstash.views import event_json
 
 bp = Blueprint("logs", __name__)

@@ -1,4 +1,5 @@
 """Routes: publish, batch, messages (get / cancel) and signing keys."""
+
 from flask import Blueprint, jsonify, request
 
 from local_qstash import messages
@@ -11,8 +12,7 @@ bp = Blueprint("messages", __name__)
 
 def base_spec(url: str, body: bytes) -> Spec:
     """Defaults for a new message from this caller."""
-    return Spec(url=check_url(url), body=body, max_retries=core().config.default_retries,
-                caller_ip=request.remote_addr)
+    return Spec(url=check_url(url), body=body, max_retries=core().config.default_retries, caller_ip=request.remote_addr)
 
 
 @bp.post("/v2/publish/<path:destination>")
@@ -67,7 +67,7 @@ def cancel_messages():
     """Cancel the listed messages, or all pending ones when no list is given."""
     data = request.get_json(force=True, silent=True) if request.get_data() else {}
     if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object like {\"messageIds\": [...]}")
+        raise BadRequest('body must be a JSON object like {"messageIds": [...]}')
     ids = data.get("messageIds")
     return jsonify(cancelled=messages.cancel(core().db, ids, core().now_ms()))
 

@@ -1,4 +1,5 @@
 """Routes: create (upsert) / get / list / delete / pause / resume schedules."""
+
 from flask import Blueprint, jsonify, request
 
 from local_qstash import schedules
@@ -29,8 +30,9 @@ def create_or_toggle(rest):
     if not cron_text:
         raise BadRequest("Upstash-Cron header is required")
     spec = parse_spec(request.headers.items(), base_spec(tail, request.get_data()))
-    schedule_id = schedules.upsert(core().db, request.headers.get("Upstash-Schedule-Id"),
-                                   cron_text, spec, core().now_ms())
+    schedule_id = schedules.upsert(
+        core().db, request.headers.get("Upstash-Schedule-Id"), cron_text, spec, core().now_ms()
+    )
     core().wake()
     return jsonify(scheduleId=schedule_id), 201
 

@@ -1,7 +1,8 @@
 """Flask app factory: bearer-token auth, JSON errors, and the QStash route blueprints."""
+
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import quote
 
 from flask import Flask, current_app, jsonify, request

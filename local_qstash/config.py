@@ -1,11 +1,12 @@
 """Server settings: command-line flags, secrets from env or DIR/keys.json."""
+
 import argparse
 import json
 import os
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
 
 KEY_FILE = "keys.json"
 _ENV = {
@@ -36,7 +37,7 @@ class Config:
         return f"Config(host={self.host!r}, port={self.port}, data_dir={str(self.data_dir)!r})"
 
 
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the CLI flags."""
     parser = argparse.ArgumentParser(prog="python -m local_qstash", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -70,7 +71,7 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def config_from_args(argv=None, environ: Optional[Mapping[str, str]] = None) -> Config:
+def config_from_args(argv=None, environ: Mapping[str, str] | None = None) -> Config:
     """Build a Config from CLI flags and the environment."""
     args = parse_args(argv)
     keys = load_secrets(args.data_dir, os.environ if environ is None else environ)

@@ -1,6 +1,6 @@
 """Cron rules with an optional CRON_TZ=Area/City prefix: validation and next fire time."""
-from datetime import datetime, timezone
-from typing import Tuple
+
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -10,11 +10,11 @@ from local_qstash.options import BadRequest
 UTC = ZoneInfo("UTC")
 
 
-def split_cron(text: str) -> Tuple[ZoneInfo, str]:
+def split_cron(text: str) -> tuple[ZoneInfo, str]:
     """Return (zone, five-field expression); no prefix means UTC."""
     text = (text or "").strip()
     zone = UTC
-    if text.startswith("CRON_TZ=") or text.startswith("TZ="):
+    if text.startswith(("CRON_TZ=", "TZ=")):
         head, _, text = text.partition(" ")
         name = head.split("=", 1)[1]
         try:
@@ -30,7 +30,7 @@ def split_cron(text: str) -> Tuple[ZoneInfo, str]:
 def next_fire_ms(text: str, after_ms: int) -> int:
     """First fire strictly after `after_ms`, keeping the local wall-clock time across DST."""
     zone, expr = split_cron(text)
-    after = datetime.fromtimestamp(after_ms / 1000, tz=timezone.utc)
+    after = datetime.fromtimestamp(after_ms / 1000, tz=UTC)
     # Iterate on naive local wall-clock times so "09:00" stays 09:00 local in summer and
     # winter; croniter's own aware-datetime arithmetic is not relied on across transitions.
     local = after.astimezone(zone).replace(tzinfo=None, fold=0)

@@ -1,9 +1,10 @@
 """SQLite persistence: one WAL-mode connection shared behind a lock."""
+
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 DB_FILE = "qstash.sqlite3"
 

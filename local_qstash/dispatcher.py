@@ -1,10 +1,10 @@
 """Delivery loop: fire schedules, claim due messages in batches, hand them to a worker pool."""
+
 import json
 import logging
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
 
 from local_qstash import messages, outcomes, schedules
 from local_qstash.config import Config
@@ -33,8 +33,8 @@ class Dispatcher:
         # Claimed rows wait in the pool's queue; claiming ahead keeps workers busy between
         # dispatcher rounds. Claimed-but-unsent rows are requeued after a crash.
         self._max_inflight = max(config.batch_size * 5, config.workers * 4)
-        self._pool: Optional[ThreadPoolExecutor] = None
-        self._thread: Optional[threading.Thread] = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Requeue deliveries cut short by a crash, then start the loop."""
@@ -71,7 +71,7 @@ class Dispatcher:
                 self._dirty = False
             try:
                 timeout = self._tick()
-            except Exception:  # noqa: BLE001 - the loop must survive a bad row or a busy db
+            except Exception:
                 log.exception("dispatcher tick failed")
                 timeout = MAX_IDLE_S
             with self._cond:
@@ -121,7 +121,7 @@ class Dispatcher:
         """Worker: one signed attempt; the outcome goes back to the loop."""
         try:
             outcome = self._attempt(row)
-        except Exception as exc:  # noqa: BLE001 - a bug here must not lose the message
+        except Exception as exc:
             log.exception("delivery attempt crashed")
             outcome = Outcome(error=f"internal error: {exc!r}")
         with self._cond:
@@ -132,13 +132,14 @@ class Dispatcher:
         """Sign and send one message."""
         body = bytes(row["body"])
         headers = {k: ", ".join(v) for k, v in json.loads(row["header"]).items()}
-        headers.update({
-            "Upstash-Signature": sign(self._config.current_signing_key, row["url"], body,
-                                      to_epoch(self._clock())),
-            "Upstash-Message-Id": row["id"],
-            "Upstash-Retried": str(row["retried"]),
-            "User-Agent": "Upstash-QStash",
-        })
+        headers.update(
+            {
+                "Upstash-Signature": sign(self._config.current_signing_key, row["url"], body, to_epoch(self._clock())),
+                "Upstash-Message-Id": row["id"],
+                "Upstash-Retried": str(row["retried"]),
+                "User-Agent": "Upstash-QStash",
+            }
+        )
         if row["schedule_id"]:
             headers["Upstash-Schedule-Id"] = row["schedule_id"]
         timeout = row["timeout_s"] or self._config.timeout

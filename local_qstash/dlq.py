@@ -1,7 +1,8 @@
 """Dead-letter queue rows: messages whose delivery failed for good."""
+
 import json
 import sqlite3
-from typing import List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from local_qstash.db import Database
 from local_qstash.messages import insert_message, new_id
@@ -17,9 +18,11 @@ _FILTERS = {
     "fromDate": "d.created_ms >= ?",
     "toDate": "d.created_ms <= ?",
 }
-_SELECT = ("SELECT d.seq, d.dlq_id, d.created_ms AS dlq_created_ms, d.response_status,"
-           " d.response_header, d.response_body, d.error, m.* FROM dlq d"
-           " JOIN messages m ON m.id = d.message_id")
+_SELECT = (
+    "SELECT d.seq, d.dlq_id, d.created_ms AS dlq_created_ms, d.response_status,"
+    " d.response_header, d.response_body, d.error, m.* FROM dlq d"
+    " JOIN messages m ON m.id = d.message_id"
+)
 
 
 def add(conn: sqlite3.Connection, message_id: str, outcome: Outcome, now_ms: int) -> str:
@@ -28,20 +31,26 @@ def add(conn: sqlite3.Connection, message_id: str, outcome: Outcome, now_ms: int
     conn.execute(
         "INSERT INTO dlq (dlq_id, message_id, created_ms, response_status, response_header,"
         " response_body, error) VALUES (?,?,?,?,?,?,?)",
-        (dlq_id, message_id, now_ms, outcome.status or 0,
-         json.dumps({k: [v] for k, v in outcome.headers.items()}),
-         outcome.body.decode("utf-8", "replace"), outcome.error),
+        (
+            dlq_id,
+            message_id,
+            now_ms,
+            outcome.status or 0,
+            json.dumps({k: [v] for k, v in outcome.headers.items()}),
+            outcome.body.decode("utf-8", "replace"),
+            outcome.error,
+        ),
     )
     return dlq_id
 
 
-def get(db: Database, dlq_id: str) -> Optional[sqlite3.Row]:
+def get(db: Database, dlq_id: str) -> sqlite3.Row | None:
     """Return one DLQ entry joined with its message."""
     rows = db.query(_SELECT + " WHERE d.dlq_id = ?", (dlq_id,))
     return rows[0] if rows else None
 
 
-def page(db: Database, filters: dict, cursor: Optional[int], count: int) -> Tuple[List, Optional[int]]:
+def page(db: Database, filters: dict, cursor: int | None, count: int) -> tuple[list, int | None]:
     """Newest first; returns (rows, next cursor or None)."""
     where, params = [], []
     for name, clause in _FILTERS.items():
@@ -67,7 +76,7 @@ def delete(db: Database, dlq_ids: Sequence[str]) -> int:
         return conn.execute(f"DELETE FROM dlq WHERE dlq_id IN ({marks})", tuple(dlq_ids)).rowcount
 
 
-def retry(db: Database, dlq_id: str, make_spec, now_ms: int) -> Optional[str]:
+def retry(db: Database, dlq_id: str, make_spec, now_ms: int) -> str | None:
     """Re-publish a DLQ entry as a new message and remove the entry, in one transaction."""
     row = get(db, dlq_id)
     if row is None:

@@ -1,5 +1,6 @@
 """Log events (GET /v2/events, /v2/logs): filtered, newest first, cursor paged."""
-from typing import List, Optional, Sequence, Tuple
+
+from collections.abc import Sequence
 
 from local_qstash.db import Database
 from local_qstash.options import BadRequest
@@ -13,13 +14,16 @@ _FILTERS = {
     "fromDate": "e.time_ms >= ?",
     "toDate": "e.time_ms <= ?",
 }
-_SELECT = ("SELECT e.*, m.header, m.body, m.method, m.max_retries, m.callback,"
-           " m.failure_callback, m.timeout_s FROM events e"
-           " LEFT JOIN messages m ON m.id = e.message_id")
+_SELECT = (
+    "SELECT e.*, m.header, m.body, m.method, m.max_retries, m.callback,"
+    " m.failure_callback, m.timeout_s FROM events e"
+    " LEFT JOIN messages m ON m.id = e.message_id"
+)
 
 
-def page(db: Database, filters: dict, message_ids: Sequence[str], cursor: Optional[str],
-         count: int) -> Tuple[List, Optional[str]]:
+def page(
+    db: Database, filters: dict, message_ids: Sequence[str], cursor: str | None, count: int
+) -> tuple[list, str | None]:
     """Return (rows, next cursor or None); the cursor "time-seq" names the last row seen."""
     where, params = [], []
     for name, clause in _FILTERS.items():
@@ -42,7 +46,7 @@ def page(db: Database, filters: dict, message_ids: Sequence[str], cursor: Option
     return rows, (f"{rows[-1]['time_ms']}-{rows[-1]['seq']}" if more and rows else None)
 
 
-def parse_cursor(cursor: str) -> Tuple[int, int]:
+def parse_cursor(cursor: str) -> tuple[int, int]:
     """Split a "time-seq" cursor; BadRequest when malformed."""
     try:
         time_ms, seq = cursor.split("-")

@@ -1,8 +1,8 @@
 """A minimal asyncio HTTP/1.1 receiver for load tests: records requests, answers 200 at once."""
+
 import asyncio
 import threading
 import time
-from typing import List, Optional
 
 from local_qstash.testing import Received, RequestLog
 
@@ -34,9 +34,9 @@ class _Protocol(asyncio.Protocol):
             length = int(headers.get("content-length") or 0)
             if len(self._buffer) < head_end + 4 + length:
                 return
-            body = self._buffer[head_end + 4: head_end + 4 + length]
-            self._buffer = self._buffer[head_end + 4 + length:]
-            method, path, _ = (lines[0].split(" ") + ["", ""])[:3]
+            body = self._buffer[head_end + 4 : head_end + 4 + length]
+            self._buffer = self._buffer[head_end + 4 + length :]
+            method, path, _ = ([*lines[0].split(" "), "", ""])[:3]
             self._owner._record(Received(method, path, headers, body, time.time()))
             self._transport.write(_OK)
 
@@ -45,16 +45,15 @@ class FastReceiver(RequestLog):
     """Runs its own event loop thread; same reading API as testing.RecordingReceiver."""
 
     def __init__(self) -> None:
-        self.requests: List[Received] = []
+        self.requests: list[Received] = []
         self._cond = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._server = None
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> "FastReceiver":
         """Bind 127.0.0.1 on a free port and serve in a background thread."""
-        self._server = self._loop.run_until_complete(
-            self._loop.create_server(lambda: _Protocol(self), "127.0.0.1", 0))
+        self._server = self._loop.run_until_complete(self._loop.create_server(lambda: _Protocol(self), "127.0.0.1", 0))
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         return self

@@ -1,8 +1,9 @@
 """Turn the Upstash-* request headers of publish / schedule calls into a message spec."""
+
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from local_qstash.timeutil import parse_duration
@@ -27,19 +28,19 @@ class Spec:
     url: str
     body: bytes = b""
     method: str = "POST"
-    header: Dict[str, List[str]] = field(default_factory=dict)
-    callback_header: Dict[str, List[str]] = field(default_factory=dict)
-    failure_callback_header: Dict[str, List[str]] = field(default_factory=dict)
+    header: dict[str, list[str]] = field(default_factory=dict)
+    callback_header: dict[str, list[str]] = field(default_factory=dict)
+    failure_callback_header: dict[str, list[str]] = field(default_factory=dict)
     max_retries: int = 3
-    timeout_s: Optional[float] = None
-    delay_s: Optional[float] = None
-    not_before_s: Optional[int] = None
-    callback: Optional[str] = None
-    failure_callback: Optional[str] = None
-    label: Optional[str] = None
-    dedup_id: Optional[str] = None
-    caller_ip: Optional[str] = None
-    schedule_id: Optional[str] = None
+    timeout_s: float | None = None
+    delay_s: float | None = None
+    not_before_s: int | None = None
+    callback: str | None = None
+    failure_callback: str | None = None
+    label: str | None = None
+    dedup_id: str | None = None
+    caller_ip: str | None = None
+    schedule_id: str | None = None
 
 
 def check_url(url: str, what: str = "destination") -> str:
@@ -50,16 +51,16 @@ def check_url(url: str, what: str = "destination") -> str:
     return url
 
 
-def parse_spec(headers: Iterable[Tuple[str, str]], base: Spec) -> Spec:
+def parse_spec(headers: Iterable[tuple[str, str]], base: Spec) -> Spec:
     """Apply Upstash-* headers on top of a base spec (defaults, or a DLQ message)."""
     spec = replace(base, header=dict(base.header))
-    forwarded: Dict[str, Dict[str, List[str]]] = {}
+    forwarded: dict[str, dict[str, list[str]]] = {}
     content_dedup = False
     for name, value in headers:
         low = name.lower()
         for prefix, target in _PREFIXES:
             if low.startswith(prefix) and len(low) > len(prefix):
-                forwarded.setdefault(target, {}).setdefault(name[len(prefix):], []).append(value)
+                forwarded.setdefault(target, {}).setdefault(name[len(prefix) :], []).append(value)
                 break
         else:
             content_dedup |= _apply_one(spec, low, value)

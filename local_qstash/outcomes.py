@@ -1,10 +1,11 @@
 """What a delivery answer means: delivered, retry later (backoff), or dead-lettered."""
+
 import base64
 import json
 import math
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from local_qstash import dlq, schedules
 from local_qstash.db import Database
@@ -28,7 +29,7 @@ def backoff_s(retried: int, scale: float) -> float:
     return min(MAX_BACKOFF_S, math.exp(2.5 * retried)) * scale
 
 
-def retry_after_s(headers: dict) -> Optional[float]:
+def retry_after_s(headers: dict) -> float | None:
     """A Retry-After in seconds, honoured as given (not scaled); dates are ignored."""
     for name, value in headers.items():
         if name.lower() == "retry-after":
@@ -54,8 +55,11 @@ def apply(db: Database, results: Iterable[Result], now_ms: int, scale: float) ->
 
 def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> None:
     """Move one message to its next state; a message cancelled meanwhile stays cancelled."""
-    answer = {"status": outcome.status, "body": outcome.body.decode("utf-8", "replace"),
-              "header": json.dumps({k: [v] for k, v in outcome.headers.items()})}
+    answer = {
+        "status": outcome.status,
+        "body": outcome.body.decode("utf-8", "replace"),
+        "header": json.dumps({k: [v] for k, v in outcome.headers.items()}),
+    }
     if outcome.ok:
         if _move(conn, row, "DELIVERED"):
             add_events(conn, [event(now_ms, row, "DELIVERED", **answer)])
@@ -68,12 +72,14 @@ def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> None:
         delay = backoff_s(retried, scale) if delay is None else delay
         next_ms = now_ms + int(delay * 1000)
         if _move(conn, row, "RETRY", retried=retried, due_ms=next_ms):
-            add_events(conn, [event(now_ms, row, "ERROR", error=error, **answer),
-                              event(now_ms, row, "RETRY", next_ms=next_ms)])
+            add_events(
+                conn, [event(now_ms, row, "ERROR", error=error, **answer), event(now_ms, row, "RETRY", next_ms=next_ms)]
+            )
         return
     if _move(conn, row, "FAILED"):
-        add_events(conn, [event(now_ms, row, "ERROR", error=error, **answer),
-                          event(now_ms, row, "FAILED", error=error)])
+        add_events(
+            conn, [event(now_ms, row, "ERROR", error=error, **answer), event(now_ms, row, "FAILED", error=error)]
+        )
         dlq_id = dlq.add(conn, row["id"], outcome, now_ms)
         _after(conn, row, "FAIL", outcome, now_ms, dlq_id)
 
@@ -81,12 +87,13 @@ def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> None:
 def _move(conn, row, state: str, **extra) -> bool:
     """Change state only if the message is still ACTIVE (i.e. not cancelled meanwhile)."""
     sets = ", ".join(["state = ?"] + [f"{k} = ?" for k in extra])
-    cur = conn.execute(f"UPDATE messages SET {sets} WHERE id = ? AND state = 'ACTIVE'",
-                       (state, *extra.values(), row["id"]))
+    cur = conn.execute(
+        f"UPDATE messages SET {sets} WHERE id = ? AND state = 'ACTIVE'", (state, *extra.values(), row["id"])
+    )
     return cur.rowcount == 1
 
 
-def _after(conn, row, state: str, outcome: Outcome, now_ms: int, dlq_id: str = None) -> None:
+def _after(conn, row, state: str, outcome: Outcome, now_ms: int, dlq_id: str | None = None) -> None:
     """Update the schedule's last run and publish the (failure) callback, if any."""
     if row["schedule_id"]:
         schedules.mark_state(conn, row["schedule_id"], row["id"], state)
@@ -95,17 +102,24 @@ def _after(conn, row, state: str, outcome: Outcome, now_ms: int, dlq_id: str = N
         return
     forward = json.loads((row["failure_callback_header"] if dlq_id else row["callback_header"]) or "{}")
     payload = {
-        "status": outcome.status or 0, "header": {k: [v] for k, v in outcome.headers.items()},
-        "body": base64.b64encode(outcome.body).decode(), "retried": row["retried"],
-        "maxRetries": row["max_retries"], "sourceMessageId": row["id"], "url": row["url"],
-        "method": row["method"], "sourceHeader": json.loads(row["header"]),
+        "status": outcome.status or 0,
+        "header": {k: [v] for k, v in outcome.headers.items()},
+        "body": base64.b64encode(outcome.body).decode(),
+        "retried": row["retried"],
+        "maxRetries": row["max_retries"],
+        "sourceMessageId": row["id"],
+        "url": row["url"],
+        "method": row["method"],
+        "sourceHeader": json.loads(row["header"]),
         "sourceBody": base64.b64encode(bytes(row["body"])).decode(),
-        "notBefore": row["not_before_ms"], "createdAt": row["created_ms"],
-        "scheduleId": row["schedule_id"], "callerIP": row["caller_ip"],
+        "notBefore": row["not_before_ms"],
+        "createdAt": row["created_ms"],
+        "scheduleId": row["schedule_id"],
+        "callerIP": row["caller_ip"],
     }
     if dlq_id:
         payload["dlqId"] = dlq_id
-    header = {k[len("Forward-"):]: v for k, v in forward.items() if k.lower().startswith("forward-")}
+    header = {k[len("Forward-") :]: v for k, v in forward.items() if k.lower().startswith("forward-")}
     header["Content-Type"] = ["application/json"]
     spec = Spec(url=url, body=json.dumps(payload).encode(), header=header)
     insert_message(conn, spec, now_ms, now_ms)

@@ -1,7 +1,7 @@
 """Schedule rows: upsert, read, pause, and turning due occurrences into messages."""
+
 import json
 import sqlite3
-from typing import List, Optional
 
 from local_qstash import cron
 from local_qstash.db import Database
@@ -18,19 +18,28 @@ def check_schedule_id(schedule_id: str) -> str:
     return schedule_id
 
 
-def upsert(db: Database, schedule_id: Optional[str], cron_text: str, spec: Spec, now_ms: int) -> str:
+def upsert(db: Database, schedule_id: str | None, cron_text: str, spec: Spec, now_ms: int) -> str:
     """Create the schedule, or replace the one with the same id (keeping createdAt and pause)."""
     schedule_id = check_schedule_id(schedule_id) if schedule_id else new_id("scd_")
     next_ms = cron.next_fire_ms(cron_text, now_ms)
     values = {
-        "id": schedule_id, "destination": spec.url, "cron": cron_text.strip(),
-        "created_ms": now_ms, "method": spec.method, "header": json.dumps(spec.header),
-        "body": bytes(spec.body), "retries": spec.max_retries, "delay_s": spec.delay_s,
-        "timeout_s": spec.timeout_s, "callback": spec.callback,
+        "id": schedule_id,
+        "destination": spec.url,
+        "cron": cron_text.strip(),
+        "created_ms": now_ms,
+        "method": spec.method,
+        "header": json.dumps(spec.header),
+        "body": bytes(spec.body),
+        "retries": spec.max_retries,
+        "delay_s": spec.delay_s,
+        "timeout_s": spec.timeout_s,
+        "callback": spec.callback,
         "failure_callback": spec.failure_callback,
         "callback_header": json.dumps(spec.callback_header),
         "failure_callback_header": json.dumps(spec.failure_callback_header),
-        "next_fire_ms": next_ms, "caller_ip": spec.caller_ip, "label": spec.label,
+        "next_fire_ms": next_ms,
+        "caller_ip": spec.caller_ip,
+        "label": spec.label,
     }
     keep = ("id", "created_ms")
     updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in keep)
@@ -43,13 +52,13 @@ def upsert(db: Database, schedule_id: Optional[str], cron_text: str, spec: Spec,
     return schedule_id
 
 
-def get(db: Database, schedule_id: str) -> Optional[sqlite3.Row]:
+def get(db: Database, schedule_id: str) -> sqlite3.Row | None:
     """Return one schedule row or None."""
     rows = db.query("SELECT * FROM schedules WHERE id = ?", (schedule_id,))
     return rows[0] if rows else None
 
 
-def list_all(db: Database) -> List[sqlite3.Row]:
+def list_all(db: Database) -> list[sqlite3.Row]:
     """Return every schedule, oldest first."""
     return db.query("SELECT * FROM schedules ORDER BY created_ms, id")
 
@@ -67,12 +76,13 @@ def set_paused(db: Database, schedule_id: str, paused: bool, now_ms: int) -> boo
         return False
     next_ms = row["next_fire_ms"] if paused else cron.next_fire_ms(row["cron"], now_ms)
     with db.tx() as conn:
-        conn.execute("UPDATE schedules SET paused = ?, next_fire_ms = ? WHERE id = ?",
-                     (int(paused), next_ms, schedule_id))
+        conn.execute(
+            "UPDATE schedules SET paused = ?, next_fire_ms = ? WHERE id = ?", (int(paused), next_ms, schedule_id)
+        )
     return True
 
 
-def next_fire_ms(db: Database) -> Optional[int]:
+def next_fire_ms(db: Database) -> int | None:
     """Earliest fire time of any active schedule."""
     rows = db.query("SELECT MIN(next_fire_ms) AS t FROM schedules WHERE paused = 0")
     return rows[0]["t"] if rows else None
@@ -81,16 +91,14 @@ def next_fire_ms(db: Database) -> Optional[int]:
 def fire_due(db: Database, now_ms: int) -> int:
     """Create one message per due schedule; slots missed while down collapse into this one."""
     with db.tx() as conn:
-        rows = conn.execute("SELECT * FROM schedules WHERE paused = 0 AND next_fire_ms <= ?",
-                            (now_ms,)).fetchall()
+        rows = conn.execute("SELECT * FROM schedules WHERE paused = 0 AND next_fire_ms <= ?", (now_ms,)).fetchall()
         for row in rows:
             spec = _spec_of(row)
             due = now_ms + int((row["delay_s"] or 0) * 1000)
             message_id = insert_message(conn, spec, now_ms, due)
             conn.execute(
                 "UPDATE schedules SET last_fire_ms = ?, next_fire_ms = ?, last_states = ? WHERE id = ?",
-                (now_ms, cron.next_fire_ms(row["cron"], now_ms),
-                 json.dumps({message_id: "IN_PROGRESS"}), row["id"]),
+                (now_ms, cron.next_fire_ms(row["cron"], now_ms), json.dumps({message_id: "IN_PROGRESS"}), row["id"]),
             )
     return len(rows)
 
@@ -103,17 +111,23 @@ def mark_state(conn: sqlite3.Connection, schedule_id: str, message_id: str, stat
     states = json.loads(row["last_states"] or "{}")
     if message_id in states:
         states[message_id] = state
-        conn.execute("UPDATE schedules SET last_states = ? WHERE id = ?",
-                     (json.dumps(states), schedule_id))
+        conn.execute("UPDATE schedules SET last_states = ? WHERE id = ?", (json.dumps(states), schedule_id))
 
 
 def _spec_of(row: sqlite3.Row) -> Spec:
     """Build the message spec one occurrence of a schedule delivers."""
     return Spec(
-        url=row["destination"], body=bytes(row["body"]), method=row["method"],
-        header=json.loads(row["header"]), max_retries=row["retries"], timeout_s=row["timeout_s"],
-        callback=row["callback"], failure_callback=row["failure_callback"],
+        url=row["destination"],
+        body=bytes(row["body"]),
+        method=row["method"],
+        header=json.loads(row["header"]),
+        max_retries=row["retries"],
+        timeout_s=row["timeout_s"],
+        callback=row["callback"],
+        failure_callback=row["failure_callback"],
         callback_header=json.loads(row["callback_header"] or "{}"),
         failure_callback_header=json.loads(row["failure_callback_header"] or "{}"),
-        schedule_id=row["id"], caller_ip=row["caller_ip"], label=row["label"],
+        schedule_id=row["id"],
+        caller_ip=row["caller_ip"],
+        label=row["label"],
     )

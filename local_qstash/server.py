@@ -1,10 +1,10 @@
 """Composition root: create_server(config, clock) wires store, dispatcher and HTTP front."""
+
 import logging
 import signal
 import socket
 import sys
 import threading
-from typing import Optional
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -25,7 +25,7 @@ class _QuietHandler(WSGIRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_request(self, *args, **kwargs) -> None:  # noqa: D401 - silence access log
+    def log_request(self, *args, **kwargs) -> None:
         """Skip access logging: it costs time and could echo query strings."""
 
 
@@ -39,10 +39,9 @@ class LocalQStash:
         core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake)
         self.app = create_app(core)
         # Binding happens here so port 0 resolves before start() and base_url is known.
-        self._http = make_server(config.host, config.port, self.app, threaded=True,
-                                 request_handler=_QuietHandler)
+        self._http = make_server(config.host, config.port, self.app, threaded=True, request_handler=_QuietHandler)
         self._http.daemon_threads = True
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._stopped = False
 
     @property
@@ -54,8 +53,7 @@ class LocalQStash:
         """Start delivering and serving in background threads."""
         self.dispatcher.start()
         # A short poll interval keeps stop() quick; idle cost is negligible.
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,),
-                                        name="lq-http", daemon=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="lq-http", daemon=True)
         self._thread.start()
         return self
 
@@ -94,7 +92,6 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = config_from_args(argv)
     server = create_server(config).start()
-    print(f"local_qstash listening on {server.base_url} (data: {config.data_dir})", flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

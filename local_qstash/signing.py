@@ -1,4 +1,5 @@
 """Upstash-Signature: the HS256 JWT QStash puts on every delivery."""
+
 import base64
 import hashlib
 import hmac

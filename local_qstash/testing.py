@@ -1,11 +1,11 @@
 """Test helpers: a recording HTTP receiver with scripted answers (used by tests and bench)."""
+
 import socket
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List, Optional
 
 
 @dataclass
@@ -14,11 +14,11 @@ class Received:
 
     method: str
     path: str
-    headers: Dict[str, str]
+    headers: dict[str, str]
     body: bytes
     at: float
 
-    def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+    def header(self, name: str, default: str | None = None) -> str | None:
         """Case-insensitive header lookup."""
         return self.headers.get(name.lower(), default)
 
@@ -28,7 +28,7 @@ class Answer:
     """A scripted answer: status, headers, and an optional delay before answering."""
 
     status: int = 200
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     body: bytes = b"ok"
 
@@ -45,7 +45,7 @@ class _Server(ThreadingHTTPServer):
 class RequestLog:
     """Reading side shared by the receivers: subclasses fill `requests` under `_cond` and define base_url."""
 
-    requests: List[Received]
+    requests: list[Received]
     _cond: threading.Condition
     base_url: str
 
@@ -53,12 +53,12 @@ class RequestLog:
         """Absolute URL of a path on this receiver."""
         return self.base_url + path
 
-    def received(self, path: Optional[str] = None) -> List[Received]:
+    def received(self, path: str | None = None) -> list[Received]:
         """Requests so far, optionally only those to `path`."""
         with self._cond:
             return [r for r in self.requests if path is None or r.path == path]
 
-    def wait_for(self, count: int, path: Optional[str] = None, timeout: float = 10.0) -> List[Received]:
+    def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[Received]:
         """Block until at least `count` requests (to `path`) arrived, or the timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -75,11 +75,11 @@ class RecordingReceiver(RequestLog):
     """HTTP/1.1 keep-alive server on 127.0.0.1 that records requests; 200 unless scripted."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.requests: List[Received] = []
-        self._scripts: Dict[str, deque] = defaultdict(deque)
+        self.requests: list[Received] = []
+        self._scripts: dict[str, deque] = defaultdict(deque)
         self._cond = threading.Condition()
         self._server = _Server((host, port), self._handler_class())
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:

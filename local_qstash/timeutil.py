@@ -1,10 +1,11 @@
 """Clock helpers and QStash duration strings ("10s", "1m", "3d5h12m")."""
+
 import re
 import time
-from datetime import datetime, timezone
-from typing import Callable, Union
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-ClockValue = Union[float, int, datetime]
+ClockValue = float | int | datetime
 Clock = Callable[[], ClockValue]
 
 _DURATION = re.compile(r"(\d+)([smhd])")
@@ -21,7 +22,7 @@ def to_epoch(value: ClockValue) -> float:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             # A naive reading is ambiguous; the clock contract says UTC.
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.timestamp()
     return float(value)
 

@@ -1,7 +1,7 @@
 """JSON shapes of messages, schedules, log events and DLQ entries, as QStash returns them."""
+
 import base64
 import json
-from typing import Optional
 
 
 def _body_fields(body: bytes, text_key: str = "body", b64_key: str = "bodyBase64") -> dict:
@@ -17,68 +17,100 @@ def _clean(data: dict) -> dict:
     return {k: v for k, v in data.items() if v is not None and v != {}}
 
 
-def _timeout(seconds: Optional[float]) -> Optional[int]:
+def _timeout(seconds: float | None) -> int | None:
     """Timeouts are reported in whole seconds."""
     return None if seconds is None else int(seconds)
 
 
 def message_json(row) -> dict:
     """A message as GET /v2/messages/{id} returns it."""
-    return _clean({
-        "messageId": row["id"], "url": row["url"], "method": row["method"],
-        "header": json.loads(row["header"]) or None,
-        "callbackHeader": json.loads(row["callback_header"] or "{}"),
-        "failureCallbackHeader": json.loads(row["failure_callback_header"] or "{}"),
-        "maxRetries": row["max_retries"], "retried": row["retried"],
-        "notBefore": row["not_before_ms"], "createdAt": row["created_ms"],
-        "callback": row["callback"], "failureCallback": row["failure_callback"],
-        "scheduleId": row["schedule_id"], "callerIP": row["caller_ip"], "label": row["label"],
-        "timeout": _timeout(row["timeout_s"]), **_body_fields(bytes(row["body"])),
-    })
+    return _clean(
+        {
+            "messageId": row["id"],
+            "url": row["url"],
+            "method": row["method"],
+            "header": json.loads(row["header"]) or None,
+            "callbackHeader": json.loads(row["callback_header"] or "{}"),
+            "failureCallbackHeader": json.loads(row["failure_callback_header"] or "{}"),
+            "maxRetries": row["max_retries"],
+            "retried": row["retried"],
+            "notBefore": row["not_before_ms"],
+            "createdAt": row["created_ms"],
+            "callback": row["callback"],
+            "failureCallback": row["failure_callback"],
+            "scheduleId": row["schedule_id"],
+            "callerIP": row["caller_ip"],
+            "label": row["label"],
+            "timeout": _timeout(row["timeout_s"]),
+            **_body_fields(bytes(row["body"])),
+        }
+    )
 
 
 def dlq_json(row) -> dict:
     """A DLQ entry: the message plus the last failed answer."""
     data = message_json(row)
     body = (row["response_body"] or "").encode()
-    data.update(_clean({
-        "dlqId": row["dlq_id"], "responseStatus": row["response_status"],
-        "responseHeader": json.loads(row["response_header"] or "{}"),
-        "error": row["error"], **_body_fields(body, "responseBody", "responseBodyBase64"),
-    }))
+    data.update(
+        _clean(
+            {
+                "dlqId": row["dlq_id"],
+                "responseStatus": row["response_status"],
+                "responseHeader": json.loads(row["response_header"] or "{}"),
+                "error": row["error"],
+                **_body_fields(body, "responseBody", "responseBodyBase64"),
+            }
+        )
+    )
     return data
 
 
 def event_json(row) -> dict:
     """One log event; joined message columns may be NULL if the message is gone."""
     body = row["body"]
-    return _clean({
-        "time": row["time_ms"], "messageId": row["message_id"], "state": row["state"],
-        "url": row["url"], "scheduleId": row["schedule_id"], "label": row["label"],
-        "error": row["error"], "nextDeliveryTime": row["next_delivery_ms"],
-        "responseStatus": row["response_status"],
-        "responseHeader": json.loads(row["response_header"]) if row["response_header"] else None,
-        "responseBody": row["response_body"],
-        "header": json.loads(row["header"]) if row["header"] else None,
-        "body": base64.b64encode(bytes(body)).decode() if body is not None else None,
-        "method": row["method"], "maxRetries": row["max_retries"],
-        "callback": row["callback"], "failureCallback": row["failure_callback"],
-        "timeout": _timeout(row["timeout_s"]),
-    })
+    return _clean(
+        {
+            "time": row["time_ms"],
+            "messageId": row["message_id"],
+            "state": row["state"],
+            "url": row["url"],
+            "scheduleId": row["schedule_id"],
+            "label": row["label"],
+            "error": row["error"],
+            "nextDeliveryTime": row["next_delivery_ms"],
+            "responseStatus": row["response_status"],
+            "responseHeader": json.loads(row["response_header"]) if row["response_header"] else None,
+            "responseBody": row["response_body"],
+            "header": json.loads(row["header"]) if row["header"] else None,
+            "body": base64.b64encode(bytes(body)).decode() if body is not None else None,
+            "method": row["method"],
+            "maxRetries": row["max_retries"],
+            "callback": row["callback"],
+            "failureCallback": row["failure_callback"],
+            "timeout": _timeout(row["timeout_s"]),
+        }
+    )
 
 
 def schedule_json(row) -> dict:
     """A schedule as GET /v2/schedules/{id} returns it."""
     data = {
-        "scheduleId": row["id"], "cron": row["cron"], "createdAt": row["created_ms"],
-        "destination": row["destination"], "method": row["method"],
+        "scheduleId": row["id"],
+        "cron": row["cron"],
+        "createdAt": row["created_ms"],
+        "destination": row["destination"],
+        "method": row["method"],
         "header": json.loads(row["header"]),
         "callbackHeader": json.loads(row["callback_header"] or "{}"),
         "failureCallbackHeader": json.loads(row["failure_callback_header"] or "{}"),
-        "retries": row["retries"], "delay": _timeout(row["delay_s"]),
-        "timeout": _timeout(row["timeout_s"]), "callback": row["callback"],
-        "failureCallback": row["failure_callback"], "callerIP": row["caller_ip"],
-        "label": row["label"], "lastScheduleTime": row["last_fire_ms"],
+        "retries": row["retries"],
+        "delay": _timeout(row["delay_s"]),
+        "timeout": _timeout(row["timeout_s"]),
+        "callback": row["callback"],
+        "failureCallback": row["failure_callback"],
+        "callerIP": row["caller_ip"],
+        "label": row["label"],
+        "lastScheduleTime": row["last_fire_ms"],
         "nextScheduleTime": None if row["paused"] else row["next_fire_ms"],
         "lastScheduleStates": json.loads(row["last_states"] or "{}"),
         **_body_fields(bytes(row["body"])),

@@ -1,4 +1,5 @@
 """Alembic environment: one migration history for SQLite and PostgreSQL (Supabase)."""
+
 import os
 
 from alembic import context
@@ -18,8 +19,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     """Emit SQL (for pasting into Supabase's SQL editor) instead of running it."""
-    context.configure(url=_url(), target_metadata=metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
 """Clients: search, filter, page and export the client list; add a client; edit or deactivate one."""
+
 import streamlit as st
 
 from ui import client_forms, fmt, runtime
@@ -17,29 +18,54 @@ status = status_col.selectbox("Status", ["active", "inactive"], index=None, key=
 coach_id = None
 if actor.sees_all_coaches:
     coach_names = {c.id: c.display_name for c in services.store.accounts.coaches(actor)}
-    coach_id = coach_col.selectbox("Coach", list(coach_names), format_func=coach_names.get, index=None,
-                                   key="clients_coach", placeholder="All coaches")
+    coach_id = coach_col.selectbox(
+        "Coach",
+        list(coach_names),
+        format_func=coach_names.get,
+        index=None,
+        key="clients_coach",
+        placeholder="All coaches",
+    )
 
 
 def fetch(limit: int, offset: int):
     """One page of clients under the filters."""
-    return services.store.clients.page(actor, tag=tag, search=search or None, coach_id=coach_id, limit=limit,
-                                       offset=offset, active=None if status is None else status == "active")
+    return services.store.clients.page(
+        actor,
+        tag=tag,
+        search=search or None,
+        coach_id=coach_id,
+        limit=limit,
+        offset=offset,
+        active=None if status is None else status == "active",
+    )
 
 
 total = fetch(1, 0)[1]
 limit, offset = fmt.pager("clients", total)
 rows, total = fetch(limit, offset)
 st.dataframe(client_forms.frame(rows, coach_names), hide_index=True, key="clients_table")
-st.download_button("Download CSV", fmt.csv_bytes(client_forms.frame(fmt.all_pages(fetch), coach_names)),
-                   file_name="clients.csv", mime="text/csv", key="clients_csv", icon=":material/download:")
+st.download_button(
+    "Download CSV",
+    fmt.csv_bytes(client_forms.frame(fmt.all_pages(fetch), coach_names)),
+    file_name="clients.csv",
+    mime="text/csv",
+    key="clients_csv",
+    icon=":material/download:",
+)
 
 with st.expander("Add client", icon=":material/person_add:", expanded=total == 0):
     client_forms.add_form(services, account, coach_names)
 
 st.subheader("Edit a client")
 names = {c.id: f"{c.name} · {c.timezone}" + ("" if c.active else " · inactive") for c in rows}
-selected = st.selectbox("Client", list(names), format_func=names.get, index=None, key="clients_selected",
-                        placeholder="Choose a client on this page to edit or deactivate")
+selected = st.selectbox(
+    "Client",
+    list(names),
+    format_func=names.get,
+    index=None,
+    key="clients_selected",
+    placeholder="Choose a client on this page to edit or deactivate",
+)
 if selected:
     client_forms.edit_form(services, account, selected)

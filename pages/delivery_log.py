@@ -1,4 +1,5 @@
 """Delivery Log: who got which message when, what failed and why, and retrying the failures."""
+
 from datetime import datetime, time, timedelta
 
 import streamlit as st
@@ -18,13 +19,16 @@ filters = {}
 top = st.columns(4 if actor.sees_all_coaches else 3)
 if actor.sees_all_coaches:
     coaches = {c.id: c.display_name for c in services.store.accounts.coaches(actor)}
-    filters["coach_id"] = top[-1].selectbox("Coach", list(coaches), format_func=coaches.get, index=None,
-                                            key="log_coach", placeholder="All coaches")
+    filters["coach_id"] = top[-1].selectbox(
+        "Coach", list(coaches), format_func=coaches.get, index=None, key="log_coach", placeholder="All coaches"
+    )
 filters["status"] = top[0].selectbox("Status", log_views.STATUSES, index=None, key="log_status", placeholder="All")
-messages = {m["id"]: m["title"] for m in services.store.messages.list(actor, coach_id=filters.get("coach_id"),
-                                                                      limit=500)[0]}
-filters["message_id"] = top[1].selectbox("Message", list(messages), format_func=messages.get, index=None,
-                                         key="log_message", placeholder="All messages")
+messages = {
+    m["id"]: m["title"] for m in services.store.messages.list(actor, coach_id=filters.get("coach_id"), limit=500)[0]
+}
+filters["message_id"] = top[1].selectbox(
+    "Message", list(messages), format_func=messages.get, index=None, key="log_message", placeholder="All messages"
+)
 filters["search"] = top[2].text_input("Search client, message or error", key="log_search") or None
 since_col, until_col, _ = st.columns([1, 1, 2])
 zone = recurrence.zone(account.timezone)
@@ -34,7 +38,7 @@ filters["since"] = datetime.combine(since, time(0), zone) if since else None
 filters["until"] = datetime.combine(until, time(0), zone) + timedelta(days=1) if until else None
 
 counts = log.status_counts(actor, **filters)
-for column, status in zip(st.columns(5), ("total", *log_views.STATUSES)):
+for column, status in zip(st.columns(5), ("total", *log_views.STATUSES), strict=False):
     column.metric(status.capitalize(), sum(counts.values()) if status == "total" else counts.get(status, 0))
 points = log.per_day(actor, **filters)
 if points:
@@ -45,16 +49,27 @@ limit, offset = fmt.pager("log", total)
 rows, total = log.page(actor, limit=limit, offset=offset, **filters)
 st.dataframe(log_views.deliveries(rows, account.timezone, actor.sees_all_coaches), hide_index=True, key="log_table")
 everything = fmt.all_pages(lambda lim, off: log.page(actor, limit=lim, offset=off, **filters))
-st.download_button("Download CSV", fmt.csv_bytes(log_views.deliveries(everything, account.timezone, True)),
-                   file_name="deliveries.csv", mime="text/csv", key="log_csv", icon=":material/download:")
+st.download_button(
+    "Download CSV",
+    fmt.csv_bytes(log_views.deliveries(everything, account.timezone, True)),
+    file_name="deliveries.csv",
+    mime="text/csv",
+    key="log_csv",
+    icon=":material/download:",
+)
 
 st.subheader("Retry failed recipients")
 failed = {r["id"]: f"{r['client']} · {r['message']} · {r['slot']}" for r in rows if r["status"] == "failed"}
 if not failed:
     st.caption("No failed deliveries on this page.")
 else:
-    chosen = st.multiselect("Failed deliveries to retry", list(failed), format_func=failed.get, key="log_retry_ids",
-                            placeholder="Choose failed rows from this page")
+    chosen = st.multiselect(
+        "Failed deliveries to retry",
+        list(failed),
+        format_func=failed.get,
+        key="log_retry_ids",
+        placeholder="Choose failed rows from this page",
+    )
     if st.button("Retry failed", key="log_retry", type="primary", disabled=not chosen, icon=":material/replay:"):
         try:
             with st.spinner("Reopening and asking QStash to fire again…"):
@@ -62,11 +77,15 @@ else:
         except UserError as exc:
             st.session_state["log_flash"] = ("error", exc.message)
         else:
-            st.session_state["log_flash"] = ("success", f"Retrying {reopened} failed deliver{'y' if reopened == 1 else 'ies'}: "
-                                             "they are pending again and QStash will fire the occurrence shortly.")
+            st.session_state["log_flash"] = (
+                "success",
+                f"Retrying {reopened} failed deliver{'y' if reopened == 1 else 'ies'}: "
+                "they are pending again and QStash will fire the occurrence shortly.",
+            )
         st.session_state.pop("log_retry_ids", None)
         st.rerun()
 
 st.subheader("Webhook runs")
-st.dataframe(log_views.runs(log.runs(actor, filters["message_id"], limit=50), account.timezone), hide_index=True,
-             key="log_runs")
+st.dataframe(
+    log_views.runs(log.runs(actor, filters["message_id"], limit=50), account.timezone), hide_index=True, key="log_runs"
+)

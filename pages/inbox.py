@@ -1,4 +1,5 @@
 """Inbox: the local chat gateway's messages (embedded mode), per client, newest first."""
+
 import streamlit as st
 
 from ui import runtime
@@ -12,8 +13,9 @@ st.caption("In the offline demo, delivered messages land here instead of Stream 
 
 clients = {c.id: c.name for c in services.store.clients.list(actor, limit=500)}
 left, right = st.columns([3, 1])
-client_id = left.selectbox("Client", list(clients), format_func=clients.get, index=None, key="inbox_client",
-                           placeholder="All clients")
+client_id = left.selectbox(
+    "Client", list(clients), format_func=clients.get, index=None, key="inbox_client", placeholder="All clients"
+)
 right.button("Refresh", key="inbox_refresh", icon=":material/refresh:")
 
 with st.spinner("Loading messages…"):

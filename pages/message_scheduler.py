@@ -1,4 +1,5 @@
 """Message Scheduler: compose, target and time a message, preview it, and schedule it with QStash."""
+
 import streamlit as st
 
 from services import preview
@@ -40,6 +41,10 @@ if clicked:
             first = message.send_at if message.kind == "once" else message.next_run_at
             when = preview.first_send_text(first, account.timezone)
             after = ", then as the rule says" if message.recurring else ""
-            local = " (clients in other zones get it at that time in their own zone)" if message.zone_mode == "client" else ""
+            local = (
+                " (clients in other zones get it at that time in their own zone)"
+                if message.zone_mode == "client"
+                else ""
+            )
             st.session_state["sched_flash"] = f"Scheduled “{message.title}”. It will send on {when}{after}{local}."
             st.rerun()

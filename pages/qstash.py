@@ -1,5 +1,6 @@
 """QStash health (support/admin): schedules, recent events, and the dead-letter queue with retry/delete."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +21,7 @@ zone = account.timezone
 
 def stamp(millis: int | None) -> str:
     """QStash's unix milliseconds in the viewer's zone."""
-    return fmt.local(datetime.fromtimestamp(millis / 1000, timezone.utc), zone) if millis else ""
+    return fmt.local(datetime.fromtimestamp(millis / 1000, UTC), zone) if millis else ""
 
 
 database, last = st.columns(2)
@@ -32,22 +33,47 @@ st.subheader("Schedules")
 try:
     with st.spinner("Reading QStash…"):
         schedules = scheduler.schedules()
-    st.dataframe(pd.DataFrame([{"Schedule id": s.schedule_id, "Cron": s.cron, "Paused": s.paused,
-                                "Created": stamp(s.created_at), "Message id": messages.find_by_qstash_id(s.schedule_id) or "",
-                                "Destination": s.destination} for s in schedules],
-                              columns=["Schedule id", "Cron", "Paused", "Created", "Message id", "Destination"]),
-                 hide_index=True, key="qs_schedules")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Schedule id": s.schedule_id,
+                    "Cron": s.cron,
+                    "Paused": s.paused,
+                    "Created": stamp(s.created_at),
+                    "Message id": messages.find_by_qstash_id(s.schedule_id) or "",
+                    "Destination": s.destination,
+                }
+                for s in schedules
+            ],
+            columns=["Schedule id", "Cron", "Paused", "Created", "Message id", "Destination"],
+        ),
+        hide_index=True,
+        key="qs_schedules",
+    )
 except UserError as exc:
     st.warning(exc.message)
 
 st.subheader("Recent events")
 try:
     events = scheduler.logs(count=100).logs
-    st.dataframe(pd.DataFrame([{"Time": stamp(e.time), "State": str(getattr(e.state, "value", e.state)),
-                                "QStash message": e.message_id, "Schedule": e.schedule_id or "",
-                                "Error": e.error or ""} for e in events],
-                              columns=["Time", "State", "QStash message", "Schedule", "Error"]),
-                 hide_index=True, key="qs_events")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Time": stamp(e.time),
+                    "State": str(getattr(e.state, "value", e.state)),
+                    "QStash message": e.message_id,
+                    "Schedule": e.schedule_id or "",
+                    "Error": e.error or "",
+                }
+                for e in events
+            ],
+            columns=["Time", "State", "QStash message", "Schedule", "Error"],
+        ),
+        hide_index=True,
+        key="qs_events",
+    )
 except UserError as exc:
     st.warning(exc.message)
 
@@ -61,8 +87,10 @@ if not letters:
     st.caption("The dead-letter queue is empty.")
 for n, letter in enumerate(letters):
     text, retry, delete = st.columns([5, 1, 1])
-    text.markdown(f"`{letter.message_id}` → HTTP {letter.response_status} · {stamp(getattr(letter, 'created_at', None))}"
-                  f"  \n{(letter.response_body or '')[:200]}")
+    text.markdown(
+        f"`{letter.message_id}` → HTTP {letter.response_status} · {stamp(getattr(letter, 'created_at', None))}"
+        f"  \n{(letter.response_body or '')[:200]}"
+    )
     action = None
     if retry.button("Retry", key=f"qs_retry_{n}"):
         action = ("Sent again", lambda d=letter.dlq_id: scheduler.retry_dead_letter(d))

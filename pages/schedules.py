@@ -1,4 +1,5 @@
 """Schedules: filter, page and export the schedule list; open one to see details and act on it."""
+
 import streamlit as st
 
 from ui import drift_panel, fmt, runtime, schedule_detail, schedule_table
@@ -17,14 +18,16 @@ search = search_col.text_input("Search title or text", key="list_search")
 coach_id = None
 if actor.sees_all_coaches:
     coach_names = {c.id: c.display_name for c in services.store.accounts.coaches(actor)}
-    coach_id = coach_col.selectbox("Coach", list(coach_names), format_func=coach_names.get, index=None,
-                                   key="list_coach", placeholder="All coaches")
+    coach_id = coach_col.selectbox(
+        "Coach", list(coach_names), format_func=coach_names.get, index=None, key="list_coach", placeholder="All coaches"
+    )
 
 
 def fetch(limit: int, offset: int):
     """One page of messages under the filters."""
-    return services.store.messages.list(actor, status=status, kind=kind, search=search or None, coach_id=coach_id,
-                                        limit=limit, offset=offset)
+    return services.store.messages.list(
+        actor, status=status, kind=kind, search=search or None, coach_id=coach_id, limit=limit, offset=offset
+    )
 
 
 now = services.clock()
@@ -32,14 +35,25 @@ total = fetch(1, 0)[1]
 limit, offset = fmt.pager("list", total)
 rows, total = fetch(limit, offset)
 st.dataframe(schedule_table.frame(rows, account.timezone, now, coach_names), hide_index=True, key="list_table")
-st.download_button("Download CSV", fmt.csv_bytes(schedule_table.frame(fmt.all_pages(fetch), account.timezone, now,
-                                                                       coach_names)),
-                   file_name="schedules.csv", mime="text/csv", key="list_csv", icon=":material/download:")
+st.download_button(
+    "Download CSV",
+    fmt.csv_bytes(schedule_table.frame(fmt.all_pages(fetch), account.timezone, now, coach_names)),
+    file_name="schedules.csv",
+    mime="text/csv",
+    key="list_csv",
+    icon=":material/download:",
+)
 st.caption(f"Times are shown in your zone, {account.timezone}.")
 
 titles = {row["id"]: f"{row['title']} · {row['status']} · {row['id'][:8]}" for row in rows}
-selected = st.selectbox("Open a message", list(titles), format_func=titles.get, index=None, key="list_selected",
-                        placeholder="Choose a message on this page to see details and actions")
+selected = st.selectbox(
+    "Open a message",
+    list(titles),
+    format_func=titles.get,
+    index=None,
+    key="list_selected",
+    placeholder="Choose a message on this page to see details and actions",
+)
 if selected:
     schedule_detail.show(services, account, selected)
 

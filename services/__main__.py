@@ -1,4 +1,5 @@
 """Command line: `python -m services migrate | create-user | seed | check-config`."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--role", choices=["coach", "support", "admin"], default="admin")
     user.add_argument("--timezone", default="UTC")
     seed = commands.add_parser("seed", help="seed demo data into an empty embedded database")
-    seed.add_argument("--wait-for-qstash", type=float, default=0, metavar="SECONDS",
-                      help="wait up to this long for the local QStash server first")
+    seed.add_argument(
+        "--wait-for-qstash",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to this long for the local QStash server first",
+    )
     commands.add_parser("local-qstash", help="run the embedded QStash server with this install's keys")
     commands.add_parser("check-config", help="validate settings and say which backends are used")
     args = parser.parse_args(argv)
@@ -50,7 +56,8 @@ def _create_user(settings, args) -> int:
     password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     try:
         account = build_services(settings).store.accounts.create(
-            args.email, args.name or args.email, args.timezone, args.role, hash_password(password))
+            args.email, args.name or args.email, args.timezone, args.role, hash_password(password)
+        )
     except UserError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
@@ -89,8 +96,13 @@ def _check_config(settings, _args) -> int:
     return 0
 
 
-COMMANDS = {"migrate": _migrate, "create-user": _create_user, "seed": _seed, "check-config": _check_config,
-            "local-qstash": _local_qstash}
+COMMANDS = {
+    "migrate": _migrate,
+    "create-user": _create_user,
+    "seed": _seed,
+    "check-config": _check_config,
+    "local-qstash": _local_qstash,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

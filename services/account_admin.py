@@ -4,6 +4,7 @@ Only an admin may call any of these (anyone else gets Forbidden). An admin canno
 account, so the dashboard always keeps the admin who is using it. Every change is audited by the store; passwords
 are hashed here (argon2, services.auth) and neither they nor their hashes reach the audit trail.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,12 +54,20 @@ def clean_zone(zone_name: str | None) -> str:
     return zone_name
 
 
-def page(store: Store, actor: Actor, role: str | None = None, search: str | None = None,
-         active: bool | None = None, limit: int = 25, offset: int = 0) -> tuple[list[Account], int]:
+def page(
+    store: Store,
+    actor: Actor,
+    role: str | None = None,
+    search: str | None = None,
+    active: bool | None = None,
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[Account], int]:
     """One page of accounts under the filters, and the total."""
     require_admin(actor)
-    return store.accounts.page(actor, role=clean_role(role) if role else None, search=search, active=active,
-                               limit=limit, offset=offset)
+    return store.accounts.page(
+        actor, role=clean_role(role) if role else None, search=search, active=active, limit=limit, offset=offset
+    )
 
 
 def get(store: Store, actor: Actor, account_id: str) -> Account:
@@ -67,8 +76,9 @@ def get(store: Store, actor: Actor, account_id: str) -> Account:
     return store.accounts.get(account_id)
 
 
-def create(store: Store, actor: Actor, email: str, display_name: str, zone_name: str, role: str,
-           password: str) -> Account:
+def create(
+    store: Store, actor: Actor, email: str, display_name: str, zone_name: str, role: str, password: str
+) -> Account:
     """A new active account that can log in with the initial password (at least 10 characters)."""
     require_admin(actor)
     email, name = clean_email(email), clean_name(display_name)
@@ -78,15 +88,17 @@ def create(store: Store, actor: Actor, email: str, display_name: str, zone_name:
     return store.accounts.add(actor, email, name, zone_name, role, hash_password(password))
 
 
-def edit(store: Store, actor: Actor, account_id: str, display_name: str, zone_name: str, role: str,
-         active: bool) -> Account:
+def edit(
+    store: Store, actor: Actor, account_id: str, display_name: str, zone_name: str, role: str, active: bool
+) -> Account:
     """New name, zone, role and active state; everything is checked before anything is written."""
     require_admin(actor)
     name, zone_name, role = clean_name(display_name), clean_zone(zone_name), clean_role(role)
     _not_self(actor, account_id, role, active)
     _keeps_clients(store, account_id, role)
-    return store.accounts.update(actor, account_id, display_name=name, timezone=zone_name, role=role,
-                                 active=bool(active))
+    return store.accounts.update(
+        actor, account_id, display_name=name, timezone=zone_name, role=role, active=bool(active)
+    )
 
 
 def set_role(store: Store, actor: Actor, account_id: str, role: str) -> Account:
@@ -101,8 +113,9 @@ def set_role(store: Store, actor: Actor, account_id: str, role: str) -> Account:
 def set_profile(store: Store, actor: Actor, account_id: str, display_name: str, zone_name: str) -> Account:
     """A new display name and time zone."""
     require_admin(actor)
-    return store.accounts.update(actor, account_id, display_name=clean_name(display_name),
-                                 timezone=clean_zone(zone_name))
+    return store.accounts.update(
+        actor, account_id, display_name=clean_name(display_name), timezone=clean_zone(zone_name)
+    )
 
 
 def set_active(store: Store, actor: Actor, account_id: str, active: bool) -> Account:
@@ -125,8 +138,11 @@ def _keeps_clients(store: Store, account_id: str, role: str) -> None:
         return
     count = store.clients.count(Actor(account_id, "coach"))
     if count:
-        raise UserError(f"This coach still has {count} client{'s' if count != 1 else ''}. Deactivate the account "
-                        "instead, or move the clients first.", "role")
+        raise UserError(
+            f"This coach still has {count} client{'s' if count != 1 else ''}. Deactivate the account "
+            "instead, or move the clients first.",
+            "role",
+        )
 
 
 def _not_self(actor: Actor, account_id: str, role: str, active: bool) -> None:

@@ -1,4 +1,5 @@
 """Logins: local accounts with argon2 hashes, or Supabase Auth when it is configured."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

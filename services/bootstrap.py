@@ -1,4 +1,5 @@
 """The one composition root: builds store, scheduler client, chat gateway and clock, each overridable."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,20 +7,22 @@ from typing import Any
 
 from qstash import Receiver
 
-from services import config as config_module, local_secrets
+from services import config as config_module
+from services import local_secrets
 from services.auth import LocalAuth, SupabaseAuth
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.port import ChatGateway
-from services.db.engine import database_url_for, make_engine, migrate as run_migrations
+from services.db.engine import database_url_for, make_engine
+from services.db.engine import migrate as run_migrations
 from services.delivery import DeliveryService
 from services.domain import Actor
 from services.errors import UserError
 from services.pacing import Pacer
-from services.scheduling import WEBHOOK_PATH, QStashScheduler, make_qstash_client
 from services.schedules import ScheduleService
+from services.scheduling import WEBHOOK_PATH, QStashScheduler, make_qstash_client
 from services.store import Store
-from services.support import SupportService
 from services.store.base import Clock, utc_now
+from services.support import SupportService
 from services.webhook.verify import WebhookAuth
 
 
@@ -64,8 +67,15 @@ def resolved_secrets(settings: config_module.Settings) -> dict[str, str]:
     return values
 
 
-def build_services(settings: config_module.Settings | None = None, *, engine=None, clock: Clock | None = None,
-                   chat: ChatGateway | None = None, qstash_client=None, migrate: bool = True) -> Services:
+def build_services(
+    settings: config_module.Settings | None = None,
+    *,
+    engine=None,
+    clock: Clock | None = None,
+    chat: ChatGateway | None = None,
+    qstash_client=None,
+    migrate: bool = True,
+) -> Services:
     """Wire the product; every argument replaces one default (tests pass their own)."""
     settings = settings or config_module.load_settings()
     clock = clock or utc_now
@@ -79,7 +89,8 @@ def build_services(settings: config_module.Settings | None = None, *, engine=Non
     store = Store(engine, clock)
     secrets = resolved_secrets(settings)
     qstash_base_url = settings.qstash_url or (
-        f"http://127.0.0.1:{settings.local_qstash_port}" if settings.embedded_qstash else None)
+        f"http://127.0.0.1:{settings.local_qstash_port}" if settings.embedded_qstash else None
+    )
     client = qstash_client or make_qstash_client(secrets["qstash_token"], qstash_base_url)
     public_url = (settings.public_app_url or f"http://{settings.webhook_host}:{settings.webhook_port}").rstrip("/")
     scheduler = QStashScheduler(client, public_url + WEBHOOK_PATH, secrets["scheduler_api_key"])
@@ -87,16 +98,40 @@ def build_services(settings: config_module.Settings | None = None, *, engine=Non
     schedules = ScheduleService(store, scheduler, clock)
     # The provider's send limit applies to Stream; the local inbox has none.
     pace = 0 if isinstance(chat, LocalInboxGateway) else settings.chat_sends_per_minute
-    delivery = DeliveryService(store, chat, Pacer(pace), clock,
-                               on_finished=lambda m: _delete_schedules(store, scheduler, m),
-                               concurrency=settings.fanout_concurrency, lease_seconds=settings.claim_lease_seconds)
+    delivery = DeliveryService(
+        store,
+        chat,
+        Pacer(pace),
+        clock,
+        on_finished=lambda m: _delete_schedules(store, scheduler, m),
+        concurrency=settings.fanout_concurrency,
+        lease_seconds=settings.claim_lease_seconds,
+    )
     mode = settings.webhook_auth or ("either" if settings.embedded_qstash else "signature")
-    webhook_auth = WebhookAuth(mode, Receiver(secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
-                               public_url + WEBHOOK_PATH, secrets["scheduler_api_key"])
-    auth = (SupabaseAuth(store.accounts, settings.supabase_url, settings.supabase_anon_key.get_secret_value())
-            if settings.supabase_auth else LocalAuth(store.accounts))
-    return Services(settings, store, scheduler, chat, clock, schedules, delivery, auth, webhook_auth, qstash_base_url,
-                    SupportService(store, scheduler, schedules))
+    webhook_auth = WebhookAuth(
+        mode,
+        Receiver(secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
+        public_url + WEBHOOK_PATH,
+        secrets["scheduler_api_key"],
+    )
+    auth = (
+        SupabaseAuth(store.accounts, settings.supabase_url, settings.supabase_anon_key.get_secret_value())
+        if settings.supabase_auth
+        else LocalAuth(store.accounts)
+    )
+    return Services(
+        settings,
+        store,
+        scheduler,
+        chat,
+        clock,
+        schedules,
+        delivery,
+        auth,
+        webhook_auth,
+        qstash_base_url,
+        SupportService(store, scheduler, schedules),
+    )
 
 
 def _default_chat(settings: config_module.Settings, store: Store) -> ChatGateway:
@@ -105,8 +140,9 @@ def _default_chat(settings: config_module.Settings, store: Store) -> ChatGateway
         return LocalInboxGateway(store.inbox)
     from services.chat.stream_gateway import StreamChatGateway
 
-    return StreamChatGateway(settings.stream_api_key, settings.stream_api_secret.get_secret_value(),
-                             base_url=settings.stream_chat_url)
+    return StreamChatGateway(
+        settings.stream_api_key, settings.stream_api_secret.get_secret_value(), base_url=settings.stream_chat_url
+    )
 
 
 def _delete_schedules(store: Store, scheduler: QStashScheduler, message) -> None:

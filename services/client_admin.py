@@ -4,6 +4,7 @@ Every call is scoped like the store: a coach touches only their own clients; sup
 coach. A change that moves who lives in which zone re-registers the coach's "each client's own zone" recurring
 schedules, so a client moved to a new zone is not silently left without a QStash schedule.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,8 @@ def clean_name(name: str | None) -> str:
 def clean_tags(tags) -> list[str]:
     """Lower-case, de-duplicated tags; each must be 1–40 letters, digits, '-' or '_'."""
     clean = []
-    for tag in tags or ():
-        tag = (tag or "").strip()
+    for given in tags or ():
+        tag = (given or "").strip()
         if not tag:
             continue
         if len(tag) > MAX_TAG:
@@ -46,8 +47,9 @@ def _check(name: str | None, zone_name: str | None, tags) -> tuple[str, str, lis
     return name, zone_name, clean_tags(tags)
 
 
-def add(store: Store, actor: Actor, name: str, zone_name: str, tags=(), coach_id: str | None = None,
-        schedules=None) -> Client:
+def add(
+    store: Store, actor: Actor, name: str, zone_name: str, tags=(), coach_id: str | None = None, schedules=None
+) -> Client:
     """A new active client of the coach (support/admin must name an existing coach)."""
     name, zone_name, tags = _check(name, zone_name, tags)
     if actor.sees_all_coaches:
@@ -60,8 +62,16 @@ def add(store: Store, actor: Actor, name: str, zone_name: str, tags=(), coach_id
     return client
 
 
-def edit(store: Store, actor: Actor, client_id: str, name: str, zone_name: str, tags, active: bool | None = None,
-         schedules=None) -> Client:
+def edit(
+    store: Store,
+    actor: Actor,
+    client_id: str,
+    name: str,
+    zone_name: str,
+    tags,
+    active: bool | None = None,
+    schedules=None,
+) -> Client:
     """New name, zone and tags (and, when given, active state) for one of the actor's clients."""
     name, zone_name, tags = _check(name, zone_name, tags)
     before = store.clients.get(actor, client_id)
@@ -97,5 +107,8 @@ def _resync(store: Store, schedules, coach_id: str) -> None:
             except SchedulerUnavailable:
                 failed.append(row["title"])  # the row now says 'error' with the reason; Repair retries
     if failed:
-        raise SchedulerUnavailable("Saved, but QStash could not update " + ", ".join(f"“{t}”" for t in failed) +
-                                   ". Press Repair on the Schedules page.")
+        raise SchedulerUnavailable(
+            "Saved, but QStash could not update "
+            + ", ".join(f"“{t}”" for t in failed)
+            + ". Press Repair on the Schedules page."
+        )

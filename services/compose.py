@@ -1,4 +1,5 @@
 """Validation of the Message Scheduler form: every bad input becomes a message naming the field."""
+
 from __future__ import annotations
 
 import string
@@ -43,8 +44,10 @@ def check_template(body: str) -> None:
         raise UserError("The message has an unmatched { or }. Write {{ or }} for a literal brace.", "body") from None
     unknown = sorted({n for n in names if n not in TEMPLATE_FIELDS})
     if unknown:
-        raise UserError(f"Unknown field {{{unknown[0]}}}. You can use " +
-                        ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS) + ".", "body")
+        raise UserError(
+            f"Unknown field {{{unknown[0]}}}. You can use " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS) + ".",
+            "body",
+        )
 
 
 def render(body: str, client: Client, coach_name: str) -> str:
@@ -88,7 +91,9 @@ def _check_target(store: Store, actor: Actor, request: ScheduleRequest) -> list[
     raise UserError(f"Unknown target '{request.target}'.", "target")
 
 
-def validate(store: Store, actor: Actor, request: ScheduleRequest, coach_zone: str, now: datetime) -> tuple[dict, list[str]]:
+def validate(
+    store: Store, actor: Actor, request: ScheduleRequest, coach_zone: str, now: datetime
+) -> tuple[dict, list[str]]:
     """Turn the form into store values and chosen client ids, or raise the first problem."""
     body, title = _check_text(request)
     zone_name = request.timezone or coach_zone
@@ -96,10 +101,20 @@ def validate(store: Store, actor: Actor, request: ScheduleRequest, coach_zone: s
     if request.zone_mode not in ("coach", "client"):
         raise UserError("Choose the coach's time zone or each client's own.", "zone_mode")
     client_ids = _check_target(store, actor, request)
-    values = {"title": title, "body": body, "target": request.target, "kind": request.kind,
-              "target_tag": request.target_tag if request.target == "tag" else None,
-              "timezone": zone_name, "zone_mode": request.zone_mode, "send_at": None, "cron": None,
-              "end_at": None, "max_occurrences": None, "status": "scheduled"}
+    values = {
+        "title": title,
+        "body": body,
+        "target": request.target,
+        "kind": request.kind,
+        "target_tag": request.target_tag if request.target == "tag" else None,
+        "timezone": zone_name,
+        "zone_mode": request.zone_mode,
+        "send_at": None,
+        "cron": None,
+        "end_at": None,
+        "max_occurrences": None,
+        "status": "scheduled",
+    }
     if request.kind == "once":
         values["send_at"] = _check_once(request, zone_name, now)
         if request.zone_mode == "client":
@@ -121,18 +136,23 @@ def _check_once(request: ScheduleRequest, zone_name: str, now: datetime) -> date
     return send_at
 
 
-def _check_every_zone_ahead(store: Store, actor: Actor, request: ScheduleRequest, client_ids: list[str],
-                            now: datetime) -> None:
+def _check_every_zone_ahead(
+    store: Store, actor: Actor, request: ScheduleRequest, client_ids: list[str], now: datetime
+) -> None:
     """At each client's local time, that time must still be ahead in every recipient's zone."""
     if request.target == "clients":
         recipients = store.clients.get_many(actor, client_ids)
     else:
-        recipients = store.clients.list(actor, tag=request.target_tag if request.target == "tag" else None,
-                                        active=True, limit=500)
+        recipients = store.clients.list(
+            actor, tag=request.target_tag if request.target == "tag" else None, active=True, limit=500
+        )
     for zone_name in sorted({c.timezone for c in recipients}):
         if recurrence.local_to_utc(request.send_date, request.send_time, zone_name) <= now:
-            raise UserError(f"{request.send_time:%H:%M} on {request.send_date:%d %b} has already passed in "
-                            f"{zone_name}, where some recipients live. Pick a later date.", "send_at")
+            raise UserError(
+                f"{request.send_time:%H:%M} on {request.send_date:%d %b} has already passed in "
+                f"{zone_name}, where some recipients live. Pick a later date.",
+                "send_at",
+            )
 
 
 def _check_recurring(request: ScheduleRequest, zone_name: str, now: datetime) -> dict:
@@ -152,5 +172,9 @@ def _check_recurring(request: ScheduleRequest, zone_name: str, now: datetime) ->
     first = recurrence.next_occurrences(cron, zone_name, now, 1)
     if end_at and (not first or first[0].at > end_at):
         raise UserError("The rule never fires before the end date.", "end_date")
-    return {"cron": cron, "end_at": end_at, "max_occurrences": request.max_occurrences,
-            "next_run_at": first[0].at if first else None}
+    return {
+        "cron": cron,
+        "end_at": end_at,
+        "max_occurrences": request.max_occurrences,
+        "next_run_at": first[0].at if first else None,
+    }

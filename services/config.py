@@ -1,4 +1,5 @@
 """Settings from environment and `.env`, and the choice of each backend (DESIGN §7)."""
+
 from __future__ import annotations
 
 from pathlib import Path

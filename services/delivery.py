@@ -1,4 +1,5 @@
 """Fan-out: one QStash firing becomes one chat message per recipient, each claimed exactly once."""
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,16 @@ def chat_message_id(message_id: str, slot: str, client_id: str) -> str:
 class DeliveryService:
     """Turns a verified firing into sends, recorded per recipient."""
 
-    def __init__(self, store: Store, chat: ChatGateway, pacer: Pacer, clock: Clock, on_finished=None,
-                 concurrency: int = 8, lease_seconds: float = 60.0):
+    def __init__(
+        self,
+        store: Store,
+        chat: ChatGateway,
+        pacer: Pacer,
+        clock: Clock,
+        on_finished=None,
+        concurrency: int = 8,
+        lease_seconds: float = 60.0,
+    ):
         self.store = store
         self.chat = chat
         self.pacer = pacer
@@ -57,14 +66,9 @@ class DeliveryService:
         if not isinstance(message_id, str) or not isinstance(coach_id, str) or not message_id or not coach_id:
             return permanent("body needs messageId and coachId strings")
         message = self.store.messages.get_unscoped(message_id)
-        if message is None:
-            return permanent("unknown message")
-        if message.coach_id != coach_id:
-            return permanent("coach does not own this message")
-        if message.status != "scheduled":
-            return Answer(200, {"skipped": f"message is {message.status}"})
-        if not self.store.accounts.get(message.coach_id).active:
-            return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
+        refused = self._refusal(message, coach_id)
+        if refused is not None:
+            return refused
         zone = payload.get("zone") or message.timezone
         if not isinstance(zone, str) or zone not in recurrence.zone_names_set():
             return permanent("unknown zone")
@@ -75,6 +79,18 @@ class DeliveryService:
             close_occurrence(self.store, message, ended=True, on_finished=self.on_finished)
             return Answer(200, {"skipped": "message has ended"})
         return self._deliver(message, zone, slot, qstash_message_id, retried)
+
+    def _refusal(self, message: Message | None, coach_id: str) -> Answer | None:
+        """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
+        if message is None:
+            return permanent("unknown message")
+        if message.coach_id != coach_id:
+            return permanent("coach does not own this message")
+        if message.status != "scheduled":
+            return Answer(200, {"skipped": f"message is {message.status}"})
+        if not self.store.accounts.get(message.coach_id).active:
+            return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
+        return None
 
     def _slot(self, message: Message, zone: str, asked: str | None, qstash_message_id: str | None) -> str | None:
         """The occurrence this firing stands for; retries of a QStash message stay on its first slot."""
@@ -93,13 +109,15 @@ class DeliveryService:
             return False
         if message.end_at and self.clock() > message.end_at:
             return True
-        return bool(message.max_occurrences and
-                    self.store.deliveries.occurrences_started(message.id) >= message.max_occurrences)
+        return bool(
+            message.max_occurrences and self.store.deliveries.occurrences_started(message.id) >= message.max_occurrences
+        )
 
     def _deliver(self, message: Message, zone: str, slot: str, qstash_message_id: str | None, retried: int) -> Answer:
         """Resolve recipients, claim their rows, send, record and answer."""
-        recipients = [c for c in self.store.clients.recipients(message)
-                      if message.zone_mode == "coach" or c.timezone == zone]
+        recipients = [
+            c for c in self.store.clients.recipients(message) if message.zone_mode == "coach" or c.timezone == zone
+        ]
         skipped = {c.id: "client is inactive" for c in recipients if not c.active}
         active = {c.id: c for c in recipients if c.active}
         run_id = self.store.deliveries.start_run(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
@@ -118,8 +136,14 @@ class DeliveryService:
         unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
         self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
         close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=unfinished)
-        body = {"messageId": message.id, "slot": slot, "sent": counts.get("sent", 0),
-                "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0), "pending": unfinished}
+        body = {
+            "messageId": message.id,
+            "slot": slot,
+            "sent": counts.get("sent", 0),
+            "failed": counts.get("failed", 0),
+            "skipped": counts.get("skipped", 0),
+            "pending": unfinished,
+        }
         if unfinished:
             # Rows held by another live worker: retry once its lease can have run out. Plain transient
             # failures: no Retry-After, so QStash's own backoff applies.
@@ -127,11 +151,16 @@ class DeliveryService:
             return Answer(503, body, {"Retry-After": str(int(self.lease.total_seconds()))} if held else {})
         return Answer(200, body)
 
-    def _send_one(self, message: Message, slot: str, sender: ChatUser, coach_name: str, delivery_id: str,
-                  client: Client) -> None:
+    def _send_one(
+        self, message: Message, slot: str, sender: ChatUser, coach_name: str, delivery_id: str, client: Client
+    ) -> None:
         """Send to one client, waiting out short rate limits; record the result."""
-        outgoing = OutgoingMessage(chat_message_id(message.id, slot, client.id), sender,
-                                   ChatUser(client.chat_user_id, client.name), render(message.body, client, coach_name))
+        outgoing = OutgoingMessage(
+            chat_message_id(message.id, slot, client.id),
+            sender,
+            ChatUser(client.chat_user_id, client.name),
+            render(message.body, client, coach_name),
+        )
         for _ in range(3):
             self.pacer.wait_turn()
             try:
@@ -147,7 +176,9 @@ class DeliveryService:
                 return
             except Exception as exc:  # an unexpected gateway bug must not lose the row: QStash retries it
                 log.exception("chat gateway failed for delivery %s", delivery_id)
-                self.store.deliveries.mark_failed(delivery_id, f"unexpected error: {type(exc).__name__}", permanent=False)
+                self.store.deliveries.mark_failed(
+                    delivery_id, f"unexpected error: {type(exc).__name__}", permanent=False
+                )
                 return
             self.store.deliveries.mark_sent(delivery_id, result.chat_message_id)
             return

@@ -1,4 +1,5 @@
 """After a firing: keep the message's counters, next run and status true."""
+
 from __future__ import annotations
 
 from services import recurrence
@@ -11,8 +12,12 @@ def close_occurrence(store: Store, message: Message, ended: bool, on_finished=No
     totals = store.deliveries.message_totals(message.id)
     occurrences = store.deliveries.occurrences_started(message.id)
     now = store.clock()
-    changes = {"sent_count": totals.get("sent", 0), "failed_count": totals.get("failed", 0),
-               "occurrences": occurrences, "last_run_at": now}
+    changes = {
+        "sent_count": totals.get("sent", 0),
+        "failed_count": totals.get("failed", 0),
+        "occurrences": occurrences,
+        "last_run_at": now,
+    }
     if message.recurring:
         upcoming = recurrence.next_occurrences(message.cron, message.timezone, now, 1)
         changes["next_run_at"] = upcoming[0].at if upcoming else None

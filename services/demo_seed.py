@@ -1,6 +1,8 @@
 """Demo data for an empty embedded database: 2 coaches, 25 clients in 5 zones, a few schedules."""
+
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -11,11 +13,45 @@ from services.errors import UserError
 
 DEMO_PASSWORD = "demo-password"
 COACHES = [
-    ("coach@example.com", "Casey Coach", "America/New_York", ["Alex Rivera", "Blair Chen", "Cam Okafor", "Dana Silva",
-     "Eli Novak", "Fran Müller", "Gus Tanaka", "Hana Ito", "Ira Kaplan", "Jo Mensah", "Kai Larsen", "Lee Park",
-     "Max Duarte"]),
-    ("morgan@example.com", "Morgan Mentor", "Europe/London", ["Nia Brooks", "Omar Haddad", "Pia Rossi", "Quinn Reyes",
-     "Rosa Lind", "Sam Patel", "Tess Moreau", "Uma Singh", "Vic Adler", "Wren Kelly", "Yara Costa", "Zed Fox"]),
+    (
+        "coach@example.com",
+        "Casey Coach",
+        "America/New_York",
+        [
+            "Alex Rivera",
+            "Blair Chen",
+            "Cam Okafor",
+            "Dana Silva",
+            "Eli Novak",
+            "Fran Müller",
+            "Gus Tanaka",
+            "Hana Ito",
+            "Ira Kaplan",
+            "Jo Mensah",
+            "Kai Larsen",
+            "Lee Park",
+            "Max Duarte",
+        ],
+    ),
+    (
+        "morgan@example.com",
+        "Morgan Mentor",
+        "Europe/London",
+        [
+            "Nia Brooks",
+            "Omar Haddad",
+            "Pia Rossi",
+            "Quinn Reyes",
+            "Rosa Lind",
+            "Sam Patel",
+            "Tess Moreau",
+            "Uma Singh",
+            "Vic Adler",
+            "Wren Kelly",
+            "Yara Costa",
+            "Zed Fox",
+        ],
+    ),
 ]
 ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Tokyo", "Australia/Sydney"]
 TAGS = [["vip"], ["beginner"], ["beginner", "nutrition"], ["advanced"], ["nutrition"]]
@@ -34,15 +70,23 @@ def seed(services) -> bool:
         raise UserError("Demo data is only seeded into the embedded database, never into DATABASE_URL.")
     if store.accounts.count():
         return False
-    store.accounts.create("support@example.com", "Sky Support", "UTC", "support", hash_password(DEMO_PASSWORD),
-                          account_id=_id("support"))
-    store.accounts.create("admin@example.com", "Ada Admin", "UTC", "admin", hash_password(DEMO_PASSWORD),
-                          account_id=_id("admin"))
+    store.accounts.create(
+        "support@example.com", "Sky Support", "UTC", "support", hash_password(DEMO_PASSWORD), account_id=_id("support")
+    )
+    store.accounts.create(
+        "admin@example.com", "Ada Admin", "UTC", "admin", hash_password(DEMO_PASSWORD), account_id=_id("admin")
+    )
     for email, name, tz, client_names in COACHES:
         coach = store.accounts.create(email, name, tz, "coach", hash_password(DEMO_PASSWORD), account_id=_id(email))
         for n, client_name in enumerate(client_names):
-            store.clients.add(coach.as_actor(), client_name, ZONES[n % len(ZONES)], TAGS[n % len(TAGS)],
-                              active=n != len(client_names) - 1, client_id=_id(email, client_name))
+            store.clients.add(
+                coach.as_actor(),
+                client_name,
+                ZONES[n % len(ZONES)],
+                TAGS[n % len(TAGS)],
+                active=n != len(client_names) - 1,
+                client_id=_id(email, client_name),
+            )
         _schedule_examples(services, coach)
     return True
 
@@ -51,28 +95,47 @@ def _schedule_examples(services, coach) -> None:
     """A daily check-in, a weekly tag message, and a welcome that arrives 10 seconds after start."""
     local_now = services.clock().astimezone(ZoneInfo(coach.timezone))
     examples = [
-        ScheduleRequest(title="Daily check-in", body="Good morning {first_name}! How did you sleep?", kind="daily",
-                        send_time=local_now.replace(hour=8, minute=0).time()),
-        ScheduleRequest(title="Weekly nutrition tip", body="Hi {first_name}, this week's tip: more vegetables.",
-                        kind="weekly", target="tag", target_tag="nutrition", weekdays=[0],
-                        send_time=local_now.replace(hour=10, minute=0).time()),
+        ScheduleRequest(
+            title="Daily check-in",
+            body="Good morning {first_name}! How did you sleep?",
+            kind="daily",
+            send_time=local_now.replace(hour=8, minute=0).time(),
+        ),
+        ScheduleRequest(
+            title="Weekly nutrition tip",
+            body="Hi {first_name}, this week's tip: more vegetables.",
+            kind="weekly",
+            target="tag",
+            target_tag="nutrition",
+            weekdays=[0],
+            send_time=local_now.replace(hour=10, minute=0).time(),
+        ),
     ]
     for request in examples:
-        try:
+        # QStash not up yet: the row is stored in 'error' with the reason, and Repair fixes it.
+        with contextlib.suppress(UserError):
             services.schedules.create(coach, request)
-        except UserError:
-            pass  # QStash not up yet: the row is stored in 'error' with the reason, and Repair fixes it
     _welcome(services, coach)
 
 
 def _welcome(services, coach) -> None:
     """A one-time message 10 s ahead (finer than the form's minutes), registered like any other."""
-    message = services.store.messages.insert(coach.as_actor(), {
-        "title": "Welcome", "body": "Welcome aboard, {first_name}! — {coach_name}", "target": "all",
-        "target_tag": None, "kind": "once", "send_at": services.clock() + timedelta(seconds=10), "cron": None,
-        "timezone": coach.timezone, "zone_mode": "coach", "end_at": None, "max_occurrences": None,
-        "status": "scheduled"})
-    try:
+    message = services.store.messages.insert(
+        coach.as_actor(),
+        {
+            "title": "Welcome",
+            "body": "Welcome aboard, {first_name}! — {coach_name}",
+            "target": "all",
+            "target_tag": None,
+            "kind": "once",
+            "send_at": services.clock() + timedelta(seconds=10),
+            "cron": None,
+            "timezone": coach.timezone,
+            "zone_mode": "coach",
+            "end_at": None,
+            "max_occurrences": None,
+            "status": "scheduled",
+        },
+    )
+    with contextlib.suppress(UserError):  # recorded on the row as above
         services.schedules.repair(coach.as_actor(), message.id)
-    except UserError:
-        pass  # recorded on the row as above

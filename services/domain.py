@@ -1,4 +1,5 @@
 """Domain records passed between the store, the services and the pages."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Errors the user sees: each carries a message fit to show on the page that caused it."""
+
 from __future__ import annotations
 
 

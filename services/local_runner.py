@@ -1,4 +1,5 @@
 """Helpers for `make run`: start the embedded QStash with the install's keys, wait for servers."""
+
 from __future__ import annotations
 
 import os
@@ -12,12 +13,24 @@ from services.bootstrap import resolved_secrets
 def run_local_qstash(settings) -> int:
     """Exec the local QStash server with the token and signing keys the services were given."""
     secrets = resolved_secrets(settings)
-    env = dict(os.environ, QSTASH_TOKEN=secrets["qstash_token"],
-               QSTASH_CURRENT_SIGNING_KEY=secrets["qstash_current_signing_key"],
-               QSTASH_NEXT_SIGNING_KEY=secrets["qstash_next_signing_key"])
+    env = dict(
+        os.environ,
+        QSTASH_TOKEN=secrets["qstash_token"],
+        QSTASH_CURRENT_SIGNING_KEY=secrets["qstash_current_signing_key"],
+        QSTASH_NEXT_SIGNING_KEY=secrets["qstash_next_signing_key"],
+    )
     data_dir = str(settings.data_dir / "qstash")
-    argv = [sys.executable, "-m", "local_qstash", "--host", "127.0.0.1", "--port", str(settings.local_qstash_port),
-            "--data-dir", data_dir]
+    argv = [
+        sys.executable,
+        "-m",
+        "local_qstash",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.local_qstash_port),
+        "--data-dir",
+        data_dir,
+    ]
     os.execve(sys.executable, argv, env)
     return 1  # pragma: no cover - exec does not return
 

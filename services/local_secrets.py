@@ -1,4 +1,5 @@
 """Secrets the embedded pieces need, generated once and kept under data/ with owner-only permissions."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,12 @@ def load_or_create(data_dir: Path) -> dict[str, str]:
     stored = json.loads(path.read_text()) if path.exists() else {}
     missing = [name for name in SECRET_NAMES if name not in stored]
     if missing:
-        stored.update({name: secrets.token_hex(16) if name == "scheduler_api_key" else "sig_" + secrets.token_urlsafe(24) for name in missing})
+        stored.update(
+            {
+                name: secrets.token_hex(16) if name == "scheduler_api_key" else "sig_" + secrets.token_urlsafe(24)
+                for name in missing
+            }
+        )
         _write_private(path, json.dumps(stored, indent=2))
     return stored
 

@@ -1,4 +1,5 @@
 """A thread-safe pacer: at most N sends a minute, and a pause when the provider says wait."""
+
 from __future__ import annotations
 
 import threading
@@ -9,8 +10,12 @@ from collections.abc import Callable
 class Pacer:
     """Spaces sends evenly to stay under a per-minute limit; `hold_until` honours X-RateLimit-Reset."""
 
-    def __init__(self, per_minute: int, monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        per_minute: int,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self._monotonic = monotonic
         self._sleep = sleep

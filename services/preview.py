@@ -1,8 +1,9 @@
 """What a schedule will do, before it is saved: the rule in words, next sends per zone, DST notes, audience."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from services import compose, recurrence
 from services.domain import Account, Client
@@ -87,7 +88,9 @@ def _once(request: compose.ScheduleRequest, groups: list[str], shown: list[str],
         times.append(SendTime(at, group, _locals(at, shown)))
     times.sort(key=lambda t: t.at)
     sentence = f"Once, on {request.send_date:%A %d %B %Y} at {request.send_time:%H:%M}"
-    sentence += " in each client's own time zone" if len(groups) > 1 or request.zone_mode == "client" else f" ({groups[0]})"
+    sentence += (
+        " in each client's own time zone" if len(groups) > 1 or request.zone_mode == "client" else f" ({groups[0]})"
+    )
     return sentence, times, warnings + _ambiguous_once(request, groups)
 
 
@@ -98,8 +101,10 @@ def _ambiguous_once(request: compose.ScheduleRequest, groups: list[str]) -> list
         naive = datetime.combine(request.send_date, request.send_time.replace(tzinfo=None))
         tz = recurrence.zone(group)
         if naive.replace(tzinfo=tz, fold=0).utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
-            notes.append(f"{naive:%H:%M} happens twice on {naive:%d %b %Y} in {group} (clocks go back); "
-                         "it sends at the first one.")
+            notes.append(
+                f"{naive:%H:%M} happens twice on {naive:%d %b %Y} in {group} (clocks go back); "
+                "it sends at the first one."
+            )
     return notes
 
 
@@ -108,7 +113,7 @@ def _recurring(request: compose.ScheduleRequest, zone_name: str, groups: list[st
     cron = recurrence.cron_for(request.kind, request.send_time or time(0), request.weekdays, request.cron)
     end_at = None
     if request.end_date:
-        end_at = datetime.combine(request.end_date, time(23, 59), recurrence.zone(zone_name)).astimezone(timezone.utc)
+        end_at = datetime.combine(request.end_date, time(23, 59), recurrence.zone(zone_name)).astimezone(UTC)
     times, warnings = [], []
     for group in groups:
         for occurrence in recurrence.next_occurrences(cron, group, now, COUNT):
@@ -153,4 +158,3 @@ def first_send_text(at: datetime | None, zone_name: str) -> str:
     if at is None:
         return "not scheduled"
     return at.astimezone(recurrence.zone(zone_name)).strftime(_STAMP + " %Z")
-

@@ -1,8 +1,10 @@
 """Recurrence rules: cron from simple forms, validation, next occurrences in a zone, human sentences, DST."""
+
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cron_descriptor import ExpressionDescriptor
@@ -32,15 +34,10 @@ def zone(name: str) -> ZoneInfo:
         raise UserError(f"Unknown time zone '{name}'.", "timezone") from exc
 
 
-_ZONES: frozenset[str] | None = None
-
-
+@functools.cache
 def _zone_names() -> frozenset[str]:
     """All IANA zone names, loaded once on first use."""
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
-    return _ZONES
+    return frozenset(available_timezones())
 
 
 def zone_names_set() -> frozenset[str]:
@@ -82,7 +79,7 @@ def validate_cron(expression: str) -> str:
     if not croniter.is_valid(text):
         raise UserError(f"'{text}' is not a valid cron rule.", "cron")
     try:
-        croniter(text, datetime(2030, 1, 1, tzinfo=timezone.utc)).get_next(datetime)
+        croniter(text, datetime(2030, 1, 1, tzinfo=UTC)).get_next(datetime)
     except Exception as exc:  # croniter raises several types for impossible rules such as 30 Feb
         raise UserError(f"'{text}' never fires.", "cron") from exc
     return text
@@ -98,14 +95,14 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
     tz = zone(zone_name)
     naive = datetime.combine(day, at.replace(tzinfo=None, second=0, microsecond=0))
     local = naive.replace(tzinfo=tz)
-    round_trip = local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if round_trip != naive:
         raise UserError(
             f"{naive:%H:%M} does not exist on {day:%d %b %Y} in {zone_name}: the clocks skip that hour. "
             "Pick another time.",
             "send_at",
         )
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def slot_of(at: datetime, zone_name: str) -> str:
@@ -122,7 +119,7 @@ def next_occurrences(cron: str, zone_name: str, after: datetime, count: int = 5)
     for _ in range(count * 3 + 3):
         if len(found) == count:
             break
-        at = schedule.get_next(datetime).astimezone(timezone.utc)
+        at = schedule.get_next(datetime).astimezone(UTC)
         slot = slot_of(at, zone_name)
         if slot in seen:  # the repeated hour on a fall-back day fires once, not twice
             continue
@@ -134,7 +131,7 @@ def next_occurrences(cron: str, zone_name: str, after: datetime, count: int = 5)
 def previous_slot(cron: str, zone_name: str, now: datetime, tolerance: timedelta = timedelta(minutes=2)) -> Occurrence:
     """The occurrence a firing at `now` stands for: the latest one at or before now (+ clock tolerance)."""
     tz = zone(zone_name)
-    at = croniter(cron, (now + tolerance).astimezone(tz)).get_prev(datetime).astimezone(timezone.utc)
+    at = croniter(cron, (now + tolerance).astimezone(tz)).get_prev(datetime).astimezone(UTC)
     return Occurrence(at=at, slot=slot_of(at, zone_name), shifted=not _matches(cron, at, tz))
 
 

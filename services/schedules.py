@@ -1,7 +1,8 @@
 """Schedule lifecycle: create, edit, pause, resume, cancel; the store and QStash change together."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services import compose, recurrence
 from services.domain import Account, Actor, Message
@@ -58,8 +59,9 @@ class ScheduleService:
             raise UserError("Only paused messages can be resumed.")
         if not message.recurring and message.send_at <= self.clock():
             raise UserError("The send time has passed. Edit the message to pick a new time.")
-        message = self.store.messages.update(actor, message_id, {"status": "scheduled", "last_error": None},
-                                             message.version, "resume")
+        message = self.store.messages.update(
+            actor, message_id, {"status": "scheduled", "last_error": None}, message.version, "resume"
+        )
         links = self.store.messages.qstash_links(message.id)
         if message.recurring and set(links) == set(self.zones(message)):
             for schedule_id in links.values():
@@ -100,13 +102,15 @@ class ScheduleService:
         try:
             links = self._register(message)
         except SchedulerUnavailable as exc:
-            self.store.messages.update(actor, message.id, {"status": "error", "last_error": exc.message},
-                                       action="qstash_error")
+            self.store.messages.update(
+                actor, message.id, {"status": "error", "last_error": exc.message}, action="qstash_error"
+            )
             raise
         self.store.messages.set_qstash_links(message.id, links)
         if message.status == "error":
-            return self.store.messages.update(actor, message.id, {"status": "scheduled", "last_error": None},
-                                              action="repair")
+            return self.store.messages.update(
+                actor, message.id, {"status": "scheduled", "last_error": None}, action="repair"
+            )
         return self.store.messages.get(actor, message.id)
 
     def _register(self, message: Message) -> dict[str, str]:
@@ -118,8 +122,9 @@ class ScheduleService:
                 links[zone] = self.scheduler.upsert_schedule(firing, message.cron)
             else:
                 send_at = _same_wall_clock(message.send_at, message.timezone, zone)
-                links[zone] = self.scheduler.publish(firing, int(send_at.timestamp()),
-                                                     dedup_id_for(message.id, message.version, zone))
+                links[zone] = self.scheduler.publish(
+                    firing, int(send_at.timestamp()), dedup_id_for(message.id, message.version, zone)
+                )
         for zone, qstash_id in self.store.messages.qstash_links(message.id).items():
             if message.recurring and zone not in links:
                 self.scheduler.delete_schedule(qstash_id)  # a zone group nobody is in any more
@@ -139,4 +144,4 @@ def _same_wall_clock(send_at: datetime, from_zone: str, to_zone: str) -> datetim
     if from_zone == to_zone:
         return send_at
     local = send_at.astimezone(recurrence.zone(from_zone)).replace(tzinfo=None)
-    return local.replace(tzinfo=recurrence.zone(to_zone)).astimezone(timezone.utc)
+    return local.replace(tzinfo=recurrence.zone(to_zone)).astimezone(UTC)

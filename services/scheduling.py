@@ -1,4 +1,5 @@
 """The scheduler port over QStash: every call goes through the official `qstash` SDK."""
+
 from __future__ import annotations
 
 import contextlib
@@ -47,13 +48,16 @@ def _translated_errors(action: str):
     try:
         yield
     except DailyMessageLimitExceededError:
-        raise SchedulerUnavailable(f"Could not {action}: QStash's daily message limit is reached. "
-                                   "It resets at midnight UTC, or upgrade the QStash plan.") from None
+        raise SchedulerUnavailable(
+            f"Could not {action}: QStash's daily message limit is reached. "
+            "It resets at midnight UTC, or upgrade the QStash plan."
+        ) from None
     except RateLimitExceededError:
         raise SchedulerUnavailable(f"Could not {action}: QStash is rate limiting us. Try again in a minute.") from None
     except httpx.HTTPError:
-        raise SchedulerUnavailable(f"Could not {action}: QStash could not be reached. "
-                                   "Check QSTASH_URL and that the scheduler is running.") from None
+        raise SchedulerUnavailable(
+            f"Could not {action}: QStash could not be reached. Check QSTASH_URL and that the scheduler is running."
+        ) from None
     except QStashError as exc:
         raise SchedulerUnavailable(f"Could not {action}: {_explain(str(exc))}") from None
 
@@ -92,17 +96,26 @@ class QStashScheduler:
         """Publish one firing (optionally not before a unix time); returns the QStash message id."""
         with _translated_errors("schedule the message"):
             result = self.client.message.publish_json(
-                url=self.webhook_url, body=firing.body(), headers=self._forward, retries=self.retries,
-                not_before=not_before, deduplication_id=deduplication_id)
+                url=self.webhook_url,
+                body=firing.body(),
+                headers=self._forward,
+                retries=self.retries,
+                not_before=not_before,
+                deduplication_id=deduplication_id,
+            )
         return result.message_id
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule for a (message, zone) pair; returns its id."""
         with _translated_errors("schedule the recurring message"):
             return self.client.schedule.create_json(
-                destination=self.webhook_url, cron=f"CRON_TZ={firing.zone} {cron}", body=firing.body(),
-                headers=self._forward, retries=self.retries,
-                schedule_id=schedule_id_for(firing.message_id, firing.zone))
+                destination=self.webhook_url,
+                cron=f"CRON_TZ={firing.zone} {cron}",
+                body=firing.body(),
+                headers=self._forward,
+                retries=self.retries,
+                schedule_id=schedule_id_for(firing.message_id, firing.zone),
+            )
 
     def cancel_message(self, qstash_message_id: str) -> None:
         """Cancel a pending one-time firing; an already delivered or unknown one is fine."""

@@ -1,4 +1,5 @@
 """Support tools: retry failed recipients, drift between the store and QStash, dead letters."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +7,8 @@ from datetime import datetime
 
 from services.domain import Actor
 from services.errors import Forbidden, UserError
-from services.scheduling import Firing, QStashScheduler, schedule_id_for
 from services.schedules import ScheduleService
+from services.scheduling import Firing, QStashScheduler, schedule_id_for
 from services.store import Store
 
 
@@ -44,7 +45,9 @@ class SupportService:
             if message.status == "completed":
                 self.store.messages.system_update(message_id, status="scheduled")
             stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-            self.scheduler.publish(Firing(message_id, coach_id, message.timezone, slot), None, f"retry-{message_id}-{stamp}")
+            self.scheduler.publish(
+                Firing(message_id, coach_id, message.timezone, slot), None, f"retry-{message_id}-{stamp}"
+            )
         return reopened
 
     def drift(self, actor: Actor) -> list[Drift]:
@@ -68,7 +71,9 @@ class SupportService:
                 elif schedule.paused != (message.status == "paused"):
                     found.append(Drift(message.id, schedule_id, "paused state differs"))
         if actor.sees_all_coaches:
-            found += [Drift(None, sid, "schedule in QStash has no active message") for sid in remote if sid not in expected]
+            found += [
+                Drift(None, sid, "schedule in QStash has no active message") for sid in remote if sid not in expected
+            ]
         return found
 
     def repair(self, actor: Actor, drift: Drift) -> None:

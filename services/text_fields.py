@@ -1,4 +1,5 @@
 """Checks shared by the forms' free-text fields."""
+
 from __future__ import annotations
 
 from services.errors import UserError

@@ -1,4 +1,5 @@
 """`make test` runs this first: say plainly whether PostgreSQL is reachable; with REQUIRE_POSTGRES=1, fail if not."""
+
 import os
 import sys
 
@@ -17,8 +18,11 @@ def main() -> int:
     if os.environ.get("REQUIRE_POSTGRES") == "1" or os.environ.get("CI"):
         print(f"PostgreSQL is required but cannot be reached at {where} ({problem}).", file=sys.stderr)
         return 1
-    print(f"WARNING: cannot reach PostgreSQL at {where} ({problem}); its tests will be SKIPPED. "
-          "Set TEST_DATABASE_URL or start the server.", file=sys.stderr)
+    print(
+        f"WARNING: cannot reach PostgreSQL at {where} ({problem}); its tests will be SKIPPED. "
+        "Set TEST_DATABASE_URL or start the server.",
+        file=sys.stderr,
+    )
     return 0
 
 

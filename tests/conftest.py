@@ -1,9 +1,10 @@
 """Shared fixtures: a real store on SQLite and PostgreSQL, a settable clock, and the product's services."""
+
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -31,7 +32,7 @@ class FakeClock:
 @pytest.fixture
 def clock():
     """Starts at a fixed, DST-free instant: 2027-01-15 12:00 UTC."""
-    return FakeClock(datetime(2027, 1, 15, 12, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")

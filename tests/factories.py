@@ -1,4 +1,5 @@
 """Small builders for test data, written through the real store."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,8 +28,19 @@ def clients(store, owner: Account, specs) -> list[Client]:
 
 def once_values(store, owner: Account, body="Hi {first_name}", minutes=10, **extra) -> dict:
     """Store values for a one-time message to all clients."""
-    values = {"title": "Test", "body": body, "target": "all", "target_tag": None, "kind": "once",
-              "send_at": store.clock() + timedelta(minutes=minutes), "cron": None, "timezone": owner.timezone,
-              "zone_mode": "coach", "end_at": None, "max_occurrences": None, "status": "scheduled"}
+    values = {
+        "title": "Test",
+        "body": body,
+        "target": "all",
+        "target_tag": None,
+        "kind": "once",
+        "send_at": store.clock() + timedelta(minutes=minutes),
+        "cron": None,
+        "timezone": owner.timezone,
+        "zone_mode": "coach",
+        "end_at": None,
+        "max_occurrences": None,
+        "status": "scheduled",
+    }
     values.update(extra)
     return values

@@ -1,4 +1,5 @@
 """The whole product in one test process: local QStash, the Flask webhook on a real port, the services."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,15 @@ def sign(body: bytes, url: str, key: str, exp_in: int = 300, nbf_in: int = 0) ->
     """An Upstash-Signature JWT built the way QStash builds it."""
     now = int(time.time())
     digest = base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode().rstrip("=")
-    claims = {"iss": "Upstash", "sub": url, "exp": now + exp_in, "nbf": now + nbf_in, "iat": now,
-              "jti": uuid.uuid4().hex, "body": digest}
+    claims = {
+        "iss": "Upstash",
+        "sub": url,
+        "exp": now + exp_in,
+        "nbf": now + nbf_in,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "body": digest,
+    }
     return jwt.encode(claims, key, algorithm="HS256")
 
 
@@ -34,14 +42,26 @@ class Product:
 
     def __init__(self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, **settings):
         self.secrets = local_secrets.load_or_create(data_dir)
-        self.qstash = start_in_thread(Config(
-            data_dir=data_dir / "qstash", token=self.secrets["qstash_token"], port=0, backoff_scale=qstash_backoff,
-            current_signing_key=self.secrets["qstash_current_signing_key"], timeout=10.0, workers=8,
-            next_signing_key=self.secrets["qstash_next_signing_key"]))
+        self.qstash = start_in_thread(
+            Config(
+                data_dir=data_dir / "qstash",
+                token=self.secrets["qstash_token"],
+                port=0,
+                backoff_scale=qstash_backoff,
+                current_signing_key=self.secrets["qstash_current_signing_key"],
+                timeout=10.0,
+                workers=8,
+                next_signing_key=self.secrets["qstash_next_signing_key"],
+            )
+        )
         self._http = make_server("127.0.0.1", 0, lambda env, start: [], threaded=True)
         self.engine = make_engine(db_url)
-        self.settings = load_settings(data_dir=data_dir, webhook_port=self._http.server_port,
-                                      local_qstash_port=int(self.qstash.base_url.rsplit(":", 1)[1]), **settings)
+        self.settings = load_settings(
+            data_dir=data_dir,
+            webhook_port=self._http.server_port,
+            local_qstash_port=int(self.qstash.base_url.rsplit(":", 1)[1]),
+            **settings,
+        )
         self.services = build_services(self.settings, engine=self.engine, chat=chat)
         self.app = create_app(self.services)
         self._http.app = self.app

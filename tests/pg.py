@@ -1,4 +1,5 @@
 """The PostgreSQL the tests use: TEST_DATABASE_URL (default the local server), one fresh database per run."""
+
 from __future__ import annotations
 
 import os

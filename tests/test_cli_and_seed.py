@@ -1,4 +1,5 @@
 """Administrative commands: create-user for a production install, demo seeding for embedded mode."""
+
 import os
 import subprocess
 import sys
@@ -17,34 +18,45 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(args, data_dir, stdin="", **env):
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment.update(DATA_DIR=str(data_dir), **env)
-    return subprocess.run([sys.executable, "-m", "services", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "services", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=environment,
+        timeout=120,
+    )
 
 
 def test_create_user_takes_the_password_from_stdin_and_can_log_in(tmp_path):
     """The first admin of an install: password from stdin, never echoed; the account can log in."""
-    result = _run(["create-user", "--email", "Boss@Example.com", "--role", "admin"], tmp_path,
-                  stdin="correct horse battery\n")
+    result = _run(
+        ["create-user", "--email", "Boss@Example.com", "--role", "admin"], tmp_path, stdin="correct horse battery\n"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Created admin boss@example.com."
     assert "correct horse" not in result.stdout + result.stderr
     services = build_services(load_settings(data_dir=tmp_path))
     assert services.auth.login("boss@example.com", "correct horse battery").role == "admin"
-    with pytest.raises(UserError, match="Wrong email or password."):
+    with pytest.raises(UserError, match=r"Wrong email or password."):
         services.auth.login("boss@example.com", "wrong password!")
 
 
 def test_create_user_refuses_short_passwords(tmp_path):
     """A short password is refused with the rule, and no account is made."""
     result = _run(["create-user", "--email", "a@example.com"], tmp_path, stdin="short\n")
-    assert result.returncode == 1 and "at least 10 characters" in result.stderr
+    assert result.returncode == 1
+    assert "at least 10 characters" in result.stderr
 
 
 def test_half_configured_settings_stop_the_command(tmp_path):
     """A token without signing keys is a start-up error that names the variable."""
     result = _run(["check-config"], tmp_path, QSTASH_TOKEN="abc")
     assert result.returncode == 2
-    assert "QSTASH_CURRENT_SIGNING_KEY is missing" in result.stderr and "abc" not in result.stderr
+    assert "QSTASH_CURRENT_SIGNING_KEY is missing" in result.stderr
+    assert "abc" not in result.stderr
 
 
 def test_demo_seed_is_complete_and_runs_once(tmp_path):
@@ -52,19 +64,24 @@ def test_demo_seed_is_complete_and_runs_once(tmp_path):
     services = build_services(load_settings(data_dir=tmp_path, local_qstash_port=1))  # nothing listens there
     assert seed(services) is True  # QStash is not running: schedules are stored in 'error' with the reason
     from services.domain import Actor
+
     staff = Actor("x", "support")
     clients = services.store.clients.list(staff, limit=500)
-    assert len(services.store.accounts.coaches(staff)) == 2 and len(clients) == 25
-    assert len({c.timezone for c in clients}) >= 4 and services.store.clients.tags(staff)
+    assert len(services.store.accounts.coaches(staff)) == 2
+    assert len(clients) == 25
+    assert len({c.timezone for c in clients}) >= 4
+    assert services.store.clients.tags(staff)
     rows, total = services.store.messages.list(staff)
-    assert total == 6 and all(r["last_error"] for r in rows if r["status"] == "error")
+    assert total == 6
+    assert all(r["last_error"] for r in rows if r["status"] == "error")
     assert seed(services) is False
-    assert services.store.messages.list(staff)[1] == 6 and len(services.store.clients.list(staff, limit=500)) == 25
+    assert services.store.messages.list(staff)[1] == 6
+    assert len(services.store.clients.list(staff, limit=500)) == 25
 
 
 def test_demo_seed_never_touches_database_url(tmp_path, monkeypatch):
     """With DATABASE_URL set the seed refuses."""
     services = build_services(load_settings(data_dir=tmp_path))
     services.settings = load_settings(data_dir=tmp_path, database_url="postgresql://example/db")
-    with pytest.raises(UserError, match="never into DATABASE_URL"):
+    with pytest.raises(UserError, match=r"never into DATABASE_URL"):
         seed(services)

@@ -1,4 +1,5 @@
 """Configuration: embedded defaults, generated secrets kept private, half-configured production refused."""
+
 import os
 import stat
 
@@ -6,9 +7,21 @@ import pytest
 
 from services import config, local_secrets
 
-PRODUCTION_VARS = ["QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "NEXT_PUBLIC_APP_URL",
-                   "WEBHOOK_PUBLIC_URL", "STREAM_API_KEY", "STREAM_API_SECRET", "SUPABASE_URL", "SUPABASE_ANON_KEY",
-                   "DATABASE_URL", "QSTASH_URL", "SCHEDULER_API_KEY", "WEBHOOK_AUTH"]
+PRODUCTION_VARS = [
+    "QSTASH_TOKEN",
+    "QSTASH_CURRENT_SIGNING_KEY",
+    "QSTASH_NEXT_SIGNING_KEY",
+    "NEXT_PUBLIC_APP_URL",
+    "WEBHOOK_PUBLIC_URL",
+    "STREAM_API_KEY",
+    "STREAM_API_SECRET",
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "DATABASE_URL",
+    "QSTASH_URL",
+    "SCHEDULER_API_KEY",
+    "WEBHOOK_AUTH",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -22,18 +35,26 @@ def clean_env(monkeypatch, tmp_path):
 def test_unset_means_embedded():
     """With nothing set every backend is the embedded one."""
     settings = config.load_settings()
-    assert settings.embedded_database and settings.embedded_qstash and settings.embedded_chat
+    assert settings.embedded_database
+    assert settings.embedded_qstash
+    assert settings.embedded_chat
     assert not settings.supabase_auth
 
 
-@pytest.mark.parametrize("env, missing", [
-    ({"QSTASH_TOKEN": "t"}, "QSTASH_CURRENT_SIGNING_KEY"),
-    ({"QSTASH_TOKEN": "t", "QSTASH_CURRENT_SIGNING_KEY": "a", "QSTASH_NEXT_SIGNING_KEY": "b"}, "NEXT_PUBLIC_APP_URL"),
-    ({"STREAM_API_KEY": "k"}, "STREAM_API_SECRET"),
-    ({"STREAM_API_SECRET": "s"}, "STREAM_API_KEY"),
-    ({"SUPABASE_URL": "https://x.supabase.co"}, "SUPABASE_ANON_KEY"),
-    ({"QSTASH_URL": "https://qstash.example.com"}, "QSTASH_TOKEN"),
-])
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"QSTASH_TOKEN": "t"}, "QSTASH_CURRENT_SIGNING_KEY"),
+        (
+            {"QSTASH_TOKEN": "t", "QSTASH_CURRENT_SIGNING_KEY": "a", "QSTASH_NEXT_SIGNING_KEY": "b"},
+            "NEXT_PUBLIC_APP_URL",
+        ),
+        ({"STREAM_API_KEY": "k"}, "STREAM_API_SECRET"),
+        ({"STREAM_API_SECRET": "s"}, "STREAM_API_KEY"),
+        ({"SUPABASE_URL": "https://x.supabase.co"}, "SUPABASE_ANON_KEY"),
+        ({"QSTASH_URL": "https://qstash.example.com"}, "QSTASH_TOKEN"),
+    ],
+)
 def test_half_configured_production_names_the_missing_variable(monkeypatch, env, missing):
     """A partial production setting stops start-up and says which variable is missing, never its value."""
     for name, value in env.items():
@@ -46,8 +67,13 @@ def test_half_configured_production_names_the_missing_variable(monkeypatch, env,
 
 def test_hosted_qstash_requires_signatures(monkeypatch):
     """Bearer-only webhook auth is refused when QStash is the hosted service."""
-    for name, value in {"QSTASH_TOKEN": "t", "QSTASH_CURRENT_SIGNING_KEY": "a", "QSTASH_NEXT_SIGNING_KEY": "b",
-                        "NEXT_PUBLIC_APP_URL": "https://app.example.com", "WEBHOOK_AUTH": "bearer"}.items():
+    for name, value in {
+        "QSTASH_TOKEN": "t",
+        "QSTASH_CURRENT_SIGNING_KEY": "a",
+        "QSTASH_NEXT_SIGNING_KEY": "b",
+        "NEXT_PUBLIC_APP_URL": "https://app.example.com",
+        "WEBHOOK_AUTH": "bearer",
+    }.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(config.ConfigError, match="signature is required"):
         config.load_settings()
@@ -63,7 +89,8 @@ def test_embedded_secrets_are_generated_once_and_private(tmp_path):
     """The first start writes data/secrets.json readable by its owner only; later starts reuse it."""
     first = local_secrets.load_or_create(tmp_path / "data")
     second = local_secrets.load_or_create(tmp_path / "data")
-    assert first == second and set(first) == set(local_secrets.SECRET_NAMES)
+    assert first == second
+    assert set(first) == set(local_secrets.SECRET_NAMES)
     mode = stat.S_IMODE(os.stat(tmp_path / "data" / "secrets.json").st_mode)
     assert mode == 0o600
 

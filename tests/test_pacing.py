@@ -1,4 +1,5 @@
 """The pacer spaces sends evenly under a per-minute limit and honours a provider's 'wait until'."""
+
 import threading
 
 from services.pacing import Pacer

@@ -1,31 +1,36 @@
 """Recurrence: cron from the forms, validation messages, next occurrences in a zone, sentences, DST."""
-from datetime import date, datetime, time, timezone
+
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from services import recurrence
 from services.errors import UserError
 
-UTC = timezone.utc
 
-
-@pytest.mark.parametrize("kind, weekdays, expected", [
-    ("daily", None, "0 9 * * *"),
-    ("weekly", [0], "0 9 * * 1"),
-    ("weekly", [6, 0, 2], "0 9 * * 1,3,0"),
-])
+@pytest.mark.parametrize(
+    ("kind", "weekdays", "expected"),
+    [
+        ("daily", None, "0 9 * * *"),
+        ("weekly", [0], "0 9 * * 1"),
+        ("weekly", [6, 0, 2], "0 9 * * 1,3,0"),
+    ],
+)
 def test_cron_from_simple_forms(kind, weekdays, expected):
     """Daily and weekly forms become cron rules (Monday = 0 in the form, 1 in cron)."""
     assert recurrence.cron_for(kind, time(9, 0), weekdays) == expected
 
 
-@pytest.mark.parametrize("rule, message", [
-    ("0 9 * *", "A cron rule has 5 fields"),
-    ("61 * * * *", "is not a valid cron rule"),
-    ("0 9 30 2 *", "never fires"),
-    ("CRON_TZ=UTC 0 9 * * *", "Leave out CRON_TZ="),
-    ("", "A cron rule has 5 fields"),
-])
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("0 9 * *", "A cron rule has 5 fields"),
+        ("61 * * * *", "is not a valid cron rule"),
+        ("0 9 30 2 *", "never fires"),
+        ("CRON_TZ=UTC 0 9 * * *", "Leave out CRON_TZ="),
+        ("", "A cron rule has 5 fields"),
+    ],
+)
 def test_invalid_cron_says_what_is_wrong(rule, message):
     """Each bad rule gets a message the coach can act on."""
     with pytest.raises(UserError, match=message):
@@ -38,14 +43,18 @@ def test_weekly_without_days_is_refused():
         recurrence.cron_for("weekly", time(9), [])
 
 
-@pytest.mark.parametrize("start, expected_hour", [
-    (datetime(2027, 7, 1, tzinfo=UTC), 13),
-    (datetime(2027, 1, 1, tzinfo=UTC), 14),
-])
+@pytest.mark.parametrize(
+    ("start", "expected_hour"),
+    [
+        (datetime(2027, 7, 1, tzinfo=UTC), 13),
+        (datetime(2027, 1, 1, tzinfo=UTC), 14),
+    ],
+)
 def test_daily_nine_am_new_york_keeps_wall_clock(start, expected_hour):
     """09:00 America/New_York is 13:00 UTC in July and 14:00 UTC in January."""
     [first] = recurrence.next_occurrences("0 9 * * *", "America/New_York", start, 1)
-    assert first.at.hour == expected_hour and first.slot.endswith("T09:00")
+    assert first.at.hour == expected_hour
+    assert first.slot.endswith("T09:00")
 
 
 def test_next_occurrences_across_spring_forward_report_the_shift():
@@ -74,11 +83,14 @@ def test_local_to_utc_and_unknown_zone():
         recurrence.local_to_utc(date(2027, 7, 1), time(9), "Europe/Londn")
 
 
-@pytest.mark.parametrize("rule, sentence", [
-    ("0 9 * * 1", "At 09:00, only on Monday"),
-    ("0 9 * * *", "At 09:00"),
-    ("*/15 8-17 * * 1-5", "Every 15 minutes, between 08:00 and 17:59, Monday through Friday"),
-])
+@pytest.mark.parametrize(
+    ("rule", "sentence"),
+    [
+        ("0 9 * * 1", "At 09:00, only on Monday"),
+        ("0 9 * * *", "At 09:00"),
+        ("*/15 8-17 * * 1-5", "Every 15 minutes, between 08:00 and 17:59, Monday through Friday"),
+    ],
+)
 def test_human_sentence(rule, sentence):
     """Any rule reads as a sentence."""
     assert recurrence.describe(rule) == sentence

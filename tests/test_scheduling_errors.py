@@ -1,4 +1,5 @@
 """QStash's refusals reach the coach as clear messages, through the official SDK (hosted QStash is faked here)."""
+
 import json
 import threading
 
@@ -21,22 +22,30 @@ class RefusingQStash:
     def __call__(self, environ, start_response):
         status, headers, body = self.answer
         return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")(
-            environ, start_response)
+            environ, start_response
+        )
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.server.server_port}"
 
 
-@pytest.mark.parametrize("status, headers, body, expected", [
-    (429, {"RateLimit-Limit": "500", "RateLimit-Remaining": "0", "RateLimit-Reset": "1"}, {"error": "limit"},
-     "daily message limit is reached"),
-    (429, {"Burst-RateLimit-Limit": "100"}, {"error": "slow down"}, "rate limiting us"),
-    (412, {}, {"error": "schedule limit reached"}, "schedule limit is reached"),
-    (401, {}, {"error": "unauthorized"}, "refused our token. Check QSTASH_TOKEN."),
-    (400, {}, {"error": "invalid cron"}, "QStash refused the request"),
-    (500, {}, {"error": "boom"}, "QStash answered with an error (status: 500)"),
-])
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "expected"),
+    [
+        (
+            429,
+            {"RateLimit-Limit": "500", "RateLimit-Remaining": "0", "RateLimit-Reset": "1"},
+            {"error": "limit"},
+            "daily message limit is reached",
+        ),
+        (429, {"Burst-RateLimit-Limit": "100"}, {"error": "slow down"}, "rate limiting us"),
+        (412, {}, {"error": "schedule limit reached"}, "schedule limit is reached"),
+        (401, {}, {"error": "unauthorized"}, "refused our token. Check QSTASH_TOKEN."),
+        (400, {}, {"error": "invalid cron"}, "QStash refused the request"),
+        (500, {}, {"error": "boom"}, "QStash answered with an error (status: 500)"),
+    ],
+)
 def test_refusals_become_clear_messages(status, headers, body, expected):
     """Daily limit, burst limit, schedule limit, bad token, bad request and server errors each say what to do."""
     fake = RefusingQStash(status, headers, body)
@@ -47,7 +56,8 @@ def test_refusals_become_clear_messages(status, headers, body, expected):
     finally:
         fake.server.shutdown()
     assert expected in error.value.message
-    assert "secret-token-value" not in error.value.message and "api-key-value" not in error.value.message
+    assert "secret-token-value" not in error.value.message
+    assert "api-key-value" not in error.value.message
 
 
 def test_unreachable_qstash_is_reported_quickly():

@@ -1,4 +1,5 @@
 """The Accounts page's table, "Create account" form and per-account forms (widget keys start with `accounts_`)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,15 +14,23 @@ from ui import runtime
 from ui.compose_form import zone_picker
 
 ADD_KEYS = ("accounts_add_email", "accounts_add_name", "accounts_add_role", "accounts_add_password")
-FIELD_LABELS = {"email": "Email", "display_name": "Display name", "timezone": "Time zone", "role": "Role",
-                "password": "Password", "active": "Active"}
+FIELD_LABELS = {
+    "email": "Email",
+    "display_name": "Display name",
+    "timezone": "Time zone",
+    "role": "Role",
+    "password": "Password",
+    "active": "Active",
+}
 
 
 def frame(rows: list[Account]) -> pd.DataFrame:
     """The table as the page and the CSV show it."""
     columns = ["Email", "Name", "Role", "Time zone", "Active"]
-    records = [{"Email": a.email, "Name": a.display_name, "Role": a.role, "Time zone": a.timezone,
-                "Active": a.active} for a in rows]
+    records = [
+        {"Email": a.email, "Name": a.display_name, "Role": a.role, "Time zone": a.timezone, "Active": a.active}
+        for a in rows
+    ]
     return pd.DataFrame(records, columns=columns)
 
 
@@ -49,12 +58,17 @@ def add_form(services: Services, account: Account) -> None:
         name = st.text_input("Display name", key="accounts_add_name", max_chars=account_admin.MAX_NAME)
         zone = zone_picker("Time zone", "accounts_add_zone")
         role = st.selectbox("Role", ROLES, key="accounts_add_role")
-        password = st.text_input("Initial password (at least 10 characters)", type="password",
-                                 key="accounts_add_password", autocomplete="new-password")
+        password = st.text_input(
+            "Initial password (at least 10 characters)",
+            type="password",
+            key="accounts_add_password",
+            autocomplete="new-password",
+        )
         submitted = st.form_submit_button("Create account", type="primary", icon=":material/person_add:")
-    if submitted and _save(lambda: account_admin.create(services.store, account.as_actor(), email, name, zone,
-                                                        role, password),
-                           f"Created {email.strip().lower()} ({role})."):
+    if submitted and _save(
+        lambda: account_admin.create(services.store, account.as_actor(), email, name, zone, role, password),
+        f"Created {email.strip().lower()} ({role}).",
+    ):
         st.session_state["accounts_added"] = True
         st.rerun()
 
@@ -63,9 +77,15 @@ def _prefill(found: Account) -> None:
     """Load the account into the edit form once per opened account."""
     if st.session_state.get("accounts_edit_loaded") == found.id:
         return
-    st.session_state.update({"accounts_edit_loaded": found.id, "accounts_edit_name": found.display_name,
-                             "accounts_edit_zone": found.timezone, "accounts_edit_role": found.role,
-                             "accounts_edit_active": found.active})
+    st.session_state.update(
+        {
+            "accounts_edit_loaded": found.id,
+            "accounts_edit_name": found.display_name,
+            "accounts_edit_zone": found.timezone,
+            "accounts_edit_role": found.role,
+            "accounts_edit_active": found.active,
+        }
+    )
 
 
 def edit_form(services: Services, account: Account, account_id: str) -> None:
@@ -87,8 +107,10 @@ def edit_form(services: Services, account: Account, account_id: str) -> None:
         submitted = st.form_submit_button("Save account", type="primary", icon=":material/save:")
     if submitted:
         saved = []
-        if _save(lambda: saved.append(account_admin.edit(services.store, actor, found.id, name, zone, role,
-                                                         active)), f"Saved {found.email}."):
+        if _save(
+            lambda: saved.append(account_admin.edit(services.store, actor, found.id, name, zone, role, active)),
+            f"Saved {found.email}.",
+        ):
             if saved[0].id == account.id:  # the sidebar shows the admin's own name and zone
                 runtime.log_in(saved[0])
             st.session_state.pop("accounts_edit_loaded", None)
@@ -101,10 +123,16 @@ def password_form(services: Services, account: Account, found: Account) -> None:
     if st.session_state.pop("accounts_password_done", False):
         st.session_state.pop("accounts_password", None)
     with st.form("accounts_password_form"):
-        password = st.text_input(f"New password for {found.email} (at least 10 characters)", type="password",
-                                 key="accounts_password", autocomplete="new-password")
+        password = st.text_input(
+            f"New password for {found.email} (at least 10 characters)",
+            type="password",
+            key="accounts_password",
+            autocomplete="new-password",
+        )
         submitted = st.form_submit_button("Set password", icon=":material/password:")
-    if submitted and _save(lambda: account_admin.set_password(services.store, account.as_actor(), found.id,
-                                                              password), f"New password set for {found.email}."):
+    if submitted and _save(
+        lambda: account_admin.set_password(services.store, account.as_actor(), found.id, password),
+        f"New password set for {found.email}.",
+    ):
         st.session_state["accounts_password_done"] = True
         st.rerun()

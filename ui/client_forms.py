@@ -1,4 +1,5 @@
 """The Clients page's table, "Add client" form and per-client edit form (widget keys start with `clients_`)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -16,9 +17,17 @@ FIELD_LABELS = {"name": "Name", "timezone": "Time zone", "tags": "Tags", "coach"
 
 def frame(rows: list[Client], coach_names: dict[str, str] | None = None) -> pd.DataFrame:
     """The table as the page and the CSV show it."""
-    records = [{**({"Coach": coach_names.get(c.coach_id, c.coach_id)} if coach_names is not None else {}),
-                "Name": c.name, "Time zone": c.timezone, "Tags": ", ".join(c.tags), "Active": c.active,
-                "Client id": c.id} for c in rows]
+    records = [
+        {
+            **({"Coach": coach_names.get(c.coach_id, c.coach_id)} if coach_names is not None else {}),
+            "Name": c.name,
+            "Time zone": c.timezone,
+            "Tags": ", ".join(c.tags),
+            "Active": c.active,
+            "Client id": c.id,
+        }
+        for c in rows
+    ]
     columns = (["Coach"] if coach_names is not None else []) + ["Name", "Time zone", "Tags", "Active", "Client id"]
     return pd.DataFrame(records, columns=columns)
 
@@ -54,15 +63,28 @@ def add_form(services: Services, account: Account, coach_names: dict[str, str] |
     with st.form("clients_add_form"):
         coach_id = None
         if coach_names is not None:
-            coach_id = st.selectbox("Coach", list(coach_names), format_func=coach_names.get, index=None,
-                                    key="clients_add_coach", placeholder="Whose client is this?")
+            coach_id = st.selectbox(
+                "Coach",
+                list(coach_names),
+                format_func=coach_names.get,
+                index=None,
+                key="clients_add_coach",
+                placeholder="Whose client is this?",
+            )
         name = st.text_input("Name", key="clients_add_name", max_chars=client_admin.MAX_NAME)
         zone = zone_picker("Time zone", "clients_add_zone")
-        tags = st.multiselect("Tags", services.store.clients.tags(actor), key="clients_add_tags",
-                              accept_new_options=True, placeholder="Choose or type new tags")
+        tags = st.multiselect(
+            "Tags",
+            services.store.clients.tags(actor),
+            key="clients_add_tags",
+            accept_new_options=True,
+            placeholder="Choose or type new tags",
+        )
         submitted = st.form_submit_button("Add client", type="primary", icon=":material/person_add:")
-    if submitted and _save(lambda: client_admin.add(services.store, actor, name, zone, tags, coach_id,
-                                                    services.schedules), f"Added {name.strip()}."):
+    if submitted and _save(
+        lambda: client_admin.add(services.store, actor, name, zone, tags, coach_id, services.schedules),
+        f"Added {name.strip()}.",
+    ):
         st.session_state["clients_added"] = True
         st.rerun()
 
@@ -71,9 +93,15 @@ def _prefill(client: Client) -> None:
     """Load the client into the edit form once per opened client."""
     if st.session_state.get("clients_edit_loaded") == client.id:
         return
-    st.session_state.update({"clients_edit_loaded": client.id, "clients_edit_name": client.name,
-                             "clients_edit_zone": client.timezone, "clients_edit_tags": list(client.tags),
-                             "clients_edit_active": client.active})
+    st.session_state.update(
+        {
+            "clients_edit_loaded": client.id,
+            "clients_edit_name": client.name,
+            "clients_edit_zone": client.timezone,
+            "clients_edit_tags": list(client.tags),
+            "clients_edit_active": client.active,
+        }
+    )
 
 
 def edit_form(services: Services, account: Account, client_id: str) -> None:
@@ -89,11 +117,14 @@ def edit_form(services: Services, account: Account, client_id: str) -> None:
         name = st.text_input("Name", key="clients_edit_name", max_chars=client_admin.MAX_NAME)
         zone = zone_picker("Time zone", "clients_edit_zone")
         options = sorted(set(services.store.clients.tags(actor)) | set(client.tags))
-        tags = st.multiselect("Tags", options, key="clients_edit_tags", accept_new_options=True,
-                              placeholder="Choose or type new tags")
+        tags = st.multiselect(
+            "Tags", options, key="clients_edit_tags", accept_new_options=True, placeholder="Choose or type new tags"
+        )
         active = st.toggle("Active (inactive clients are skipped when messages send)", key="clients_edit_active")
         submitted = st.form_submit_button("Save client", type="primary", icon=":material/save:")
-    if submitted and _save(lambda: client_admin.edit(services.store, actor, client.id, name, zone, tags, active,
-                                                     services.schedules), f"Saved {name.strip()}."):
+    if submitted and _save(
+        lambda: client_admin.edit(services.store, actor, client.id, name, zone, tags, active, services.schedules),
+        f"Saved {name.strip()}.",
+    ):
         st.session_state.pop("clients_edit_loaded", None)
         st.rerun()

@@ -1,5 +1,6 @@
 """The compose form (widget keys `<prefix>_…`: `sched_` on the Message Scheduler, `list_edit_` when editing) and
 its preview panel."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -16,10 +17,22 @@ from services.errors import UserError
 KINDS = {"once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
 ZONE_MODES = {"coach": "At this time in the zone above", "client": "At this time in each client's own zone"}
-FIELD_LABELS = {"body": "Message", "title": "Title", "target": "Send to", "target_tag": "Tag",
-                "client_ids": "Clients", "send_at": "Date and time", "send_time": "Time of day",
-                "weekdays": "Weekdays", "cron": "Cron rule", "timezone": "Time zone", "zone_mode": "Delivery time",
-                "end_date": "End date", "max_occurrences": "Max sends", "kind": "Repeat"}
+FIELD_LABELS = {
+    "body": "Message",
+    "title": "Title",
+    "target": "Send to",
+    "target_tag": "Tag",
+    "client_ids": "Clients",
+    "send_at": "Date and time",
+    "send_time": "Time of day",
+    "weekdays": "Weekdays",
+    "cron": "Cron rule",
+    "timezone": "Time zone",
+    "zone_mode": "Delivery time",
+    "end_date": "End date",
+    "max_occurrences": "Max sends",
+    "kind": "Repeat",
+}
 
 
 def _defaults(prefix: str, account: Account, now: datetime) -> None:
@@ -33,10 +46,20 @@ def _defaults(prefix: str, account: Account, now: datetime) -> None:
 
 def load(prefix: str, request: ScheduleRequest) -> None:
     """Put a request's values into the widgets' state (an edit form opening a stored message)."""
-    values = {"title": request.title, "body": request.body, "target": request.target, "tag": request.target_tag,
-              "clients": list(request.client_ids), "kind": request.kind, "cron": request.cron or "",
-              "zone": request.timezone, "zone_mode": request.zone_mode, "end_date": request.end_date,
-              "max_sends": request.max_occurrences, "weekdays": list(request.weekdays)}
+    values = {
+        "title": request.title,
+        "body": request.body,
+        "target": request.target,
+        "tag": request.target_tag,
+        "clients": list(request.client_ids),
+        "kind": request.kind,
+        "cron": request.cron or "",
+        "zone": request.timezone,
+        "zone_mode": request.zone_mode,
+        "end_date": request.end_date,
+        "max_sends": request.max_occurrences,
+        "weekdays": list(request.weekdays),
+    }
     if request.send_date is not None:
         values["date"] = request.send_date
     if request.send_time is not None:
@@ -63,11 +86,14 @@ def form(services: Services, account: Account, prefix: str = "sched", owner: Act
     _defaults(prefix, account, services.clock())
     owner = owner or account.as_actor()
     title = st.text_input("Title (optional)", key=f"{prefix}_title", placeholder="e.g. Monday check-in")
-    body = st.text_area("Message", key=f"{prefix}_body", height=140,
-                        placeholder="Hi {first_name}, how did this week's training go?")
+    body = st.text_area(
+        "Message", key=f"{prefix}_body", height=140, placeholder="Hi {first_name}, how did this week's training go?"
+    )
     fields = ", ".join(f"`{{{name}}}`" for name in TEMPLATE_FIELDS)
-    st.caption(f"Personalise with {fields} (client's first name, full name, your name). "
-               f"Up to {MAX_BODY:,} characters; {len(body or ''):,} used.")
+    st.caption(
+        f"Personalise with {fields} (client's first name, full name, your name). "
+        f"Up to {MAX_BODY:,} characters; {len(body or ''):,} used."
+    )
     target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key=f"{prefix}_target", horizontal=True)
     tag, client_ids = None, []
     if target == "tag":
@@ -77,17 +103,25 @@ def form(services: Services, account: Account, prefix: str = "sched", owner: Act
             tags = [chosen, *tags]
         tag = st.selectbox("Tag", tags, index=None, key=f"{prefix}_tag", placeholder="Choose a tag")
     elif target == "clients":
-        clients = {c.id: c.name + ("" if c.active else " (inactive)")
-                   for c in services.store.clients.list(owner, limit=500)}
-        client_ids = st.multiselect("Clients", list(clients), format_func=lambda c: clients.get(c, c),
-                                    key=f"{prefix}_clients", placeholder="Choose clients by name")
+        clients = {
+            c.id: c.name + ("" if c.active else " (inactive)") for c in services.store.clients.list(owner, limit=500)
+        }
+        client_ids = st.multiselect(
+            "Clients",
+            list(clients),
+            format_func=lambda c: clients.get(c, c),
+            key=f"{prefix}_clients",
+            placeholder="Choose clients by name",
+        )
     kind = st.radio("Repeat", list(KINDS), format_func=KINDS.get, key=f"{prefix}_kind", horizontal=True)
-    request = ScheduleRequest(body=body, kind=kind, title=title, target=target, target_tag=tag,
-                              client_ids=list(client_ids))
+    request = ScheduleRequest(
+        body=body, kind=kind, title=title, target=target, target_tag=tag, client_ids=list(client_ids)
+    )
     _timing(prefix, request)
     request.timezone = zone_picker("Time zone", f"{prefix}_zone")
-    request.zone_mode = st.radio("Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get,
-                                 key=f"{prefix}_zone_mode", horizontal=True)
+    request.zone_mode = st.radio(
+        "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
+    )
     return request
 
 
@@ -101,14 +135,18 @@ def _timing(prefix: str, request: ScheduleRequest) -> None:
     if request.kind in ("daily", "weekly"):
         request.send_time = st.time_input("Time of day", key=f"{prefix}_time", step=60)
     if request.kind == "weekly":
-        request.weekdays = st.multiselect("Weekdays", list(range(7)), format_func=lambda d: recurrence.WEEKDAYS[d],
-                                          key=f"{prefix}_weekdays")
+        request.weekdays = st.multiselect(
+            "Weekdays", list(range(7)), format_func=lambda d: recurrence.WEEKDAYS[d], key=f"{prefix}_weekdays"
+        )
     if request.kind == "cron":
-        request.cron = st.text_input("Cron rule", key=f"{prefix}_cron", placeholder="0 9 * * 1-5",
-                                     help="Five fields: minute hour day-of-month month day-of-week.")
+        request.cron = st.text_input(
+            "Cron rule",
+            key=f"{prefix}_cron",
+            placeholder="0 9 * * 1-5",
+            help="Five fields: minute hour day-of-month month day-of-week.",
+        )
     left, right = st.columns(2)
-    request.end_date = left.date_input("End date (optional)", value=None, key=f"{prefix}_end_date",
-                                       format="YYYY-MM-DD")
+    request.end_date = left.date_input("End date (optional)", value=None, key=f"{prefix}_end_date", format="YYYY-MM-DD")
     sends = right.number_input("Max sends (optional)", value=None, min_value=1, step=1, key=f"{prefix}_max_sends")
     request.max_occurrences = int(sends) if sends is not None else None
 

@@ -1,4 +1,5 @@
 """The drift section of the Schedules page: compare the store with QStash and repair each difference."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -46,5 +47,5 @@ def _repair(actor, found: list[dict], n: int) -> None:
         st.session_state["list_flash"] = ("error", f"Repair failed: {exc.message}")
     else:
         st.session_state["list_flash"] = ("success", f"Repaired {found[n]['schedule_id']}.")
-        st.session_state["list_drift"] = found[:n] + found[n + 1:]
+        st.session_state["list_drift"] = found[:n] + found[n + 1 :]
     st.rerun()

@@ -1,5 +1,6 @@
 """The edit form on the Schedules page: the compose form (keys start with `list_edit_`) prefilled from the message,
 saved with a version check."""
+
 from __future__ import annotations
 
 from datetime import time
@@ -26,11 +27,20 @@ def _cron_time(cron: str | None) -> tuple[time, list[int]]:
 def request_for(message: Message) -> ScheduleRequest:
     """The stored message as the compose form's request, in the message's own zone."""
     zone = recurrence.zone(message.timezone)
-    request = ScheduleRequest(body=message.body, kind=message.kind, title=message.title, target=message.target,
-                              target_tag=message.target_tag, client_ids=list(message.client_ids),
-                              cron=message.cron, timezone=message.timezone, zone_mode=message.zone_mode,
-                              end_date=message.end_at.astimezone(zone).date() if message.end_at else None,
-                              max_occurrences=message.max_occurrences, weekdays=[0])
+    request = ScheduleRequest(
+        body=message.body,
+        kind=message.kind,
+        title=message.title,
+        target=message.target,
+        target_tag=message.target_tag,
+        client_ids=list(message.client_ids),
+        cron=message.cron,
+        timezone=message.timezone,
+        zone_mode=message.zone_mode,
+        end_date=message.end_at.astimezone(zone).date() if message.end_at else None,
+        max_occurrences=message.max_occurrences,
+        weekdays=[0],
+    )
     if message.kind == "once":
         at = message.send_at.astimezone(zone)
         request.send_date, request.send_time = at.date(), at.time().replace(second=0, microsecond=0)

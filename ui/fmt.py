@@ -1,4 +1,5 @@
 """Formatting for pages: times in the viewer's zone, CSV bytes, paging controls."""
+
 from __future__ import annotations
 
 import math

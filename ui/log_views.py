@@ -1,4 +1,5 @@
 """Tables and the chart of the Delivery Log page."""
+
 from __future__ import annotations
 
 import altair as alt
@@ -12,31 +13,75 @@ COLORS = {"sent": "#2e7d32", "failed": "#c62828", "pending": "#f9a825", "skipped
 
 def deliveries(rows: list[dict], zone: str, with_coach: bool) -> pd.DataFrame:
     """One row per recipient and occurrence."""
-    records = [{"Coach": r["coach"], "Client": r["client"], "Message": r["message"], "Slot": r["slot"],
-                "Status": r["status"], "Attempts": r["attempts"], "Last error": r["last_error"] or "",
-                "Sent at": local(r["sent_at"], zone), "Updated": local(r["updated_at"], zone), "Delivery id": r["id"]}
-               for r in rows]
+    records = [
+        {
+            "Coach": r["coach"],
+            "Client": r["client"],
+            "Message": r["message"],
+            "Slot": r["slot"],
+            "Status": r["status"],
+            "Attempts": r["attempts"],
+            "Last error": r["last_error"] or "",
+            "Sent at": local(r["sent_at"], zone),
+            "Updated": local(r["updated_at"], zone),
+            "Delivery id": r["id"],
+        }
+        for r in rows
+    ]
     columns = ["Client", "Message", "Slot", "Status", "Attempts", "Last error", "Sent at", "Updated", "Delivery id"]
     return pd.DataFrame(records, columns=(["Coach"] if with_coach else []) + columns)
 
 
 def runs(rows: list[dict], zone: str) -> pd.DataFrame:
     """One row per webhook call that did work."""
-    return pd.DataFrame([{"Started": local(r["started_at"], zone), "Message": r["message"], "Slot": r["slot"],
-                          "Zone": r["zone"] or "", "Retried": r["retried"], "Outcome": r["outcome"] or "running",
-                          "Total": r["total"], "Sent": r["sent"], "Failed": r["failed"], "Skipped": r["skipped"],
-                          "Pending": r["pending"], "QStash message": r["qstash_message_id"] or ""} for r in rows],
-                        columns=["Started", "Message", "Slot", "Zone", "Retried", "Outcome", "Total", "Sent",
-                                 "Failed", "Skipped", "Pending", "QStash message"])
+    return pd.DataFrame(
+        [
+            {
+                "Started": local(r["started_at"], zone),
+                "Message": r["message"],
+                "Slot": r["slot"],
+                "Zone": r["zone"] or "",
+                "Retried": r["retried"],
+                "Outcome": r["outcome"] or "running",
+                "Total": r["total"],
+                "Sent": r["sent"],
+                "Failed": r["failed"],
+                "Skipped": r["skipped"],
+                "Pending": r["pending"],
+                "QStash message": r["qstash_message_id"] or "",
+            }
+            for r in rows
+        ],
+        columns=[
+            "Started",
+            "Message",
+            "Slot",
+            "Zone",
+            "Retried",
+            "Outcome",
+            "Total",
+            "Sent",
+            "Failed",
+            "Skipped",
+            "Pending",
+            "QStash message",
+        ],
+    )
 
 
 def per_day_chart(points: list[dict]) -> alt.Chart:
     """Stacked bars: deliveries per day by status."""
     data = pd.DataFrame(points, columns=["day", "status", "count"])
-    return (alt.Chart(data).mark_bar(size=28)
-            .encode(x=alt.X("day:O", title="Day (UTC)", axis=alt.Axis(labelAngle=0)),
-                    y=alt.Y("count:Q", title="Deliveries"),
-                    color=alt.Color("status:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())),
-                                    title="Status"),
-                    tooltip=["day:O", "status:N", "count:Q"])
-            .properties(height=220))
+    return (
+        alt.Chart(data)
+        .mark_bar(size=28)
+        .encode(
+            x=alt.X("day:O", title="Day (UTC)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("count:Q", title="Deliveries"),
+            color=alt.Color(
+                "status:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())), title="Status"
+            ),
+            tooltip=["day:O", "status:N", "count:Q"],
+        )
+        .properties(height=220)
+    )

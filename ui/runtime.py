@@ -3,6 +3,7 @@
 Session-state contract: "services" (a bootstrap.Services, injected by tests; else the process-wide one),
 "account" (the logged-in domain.Account; absent means logged out).
 """
+
 from __future__ import annotations
 
 import streamlit as st

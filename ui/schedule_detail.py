@@ -1,4 +1,5 @@
 """One message on the Schedules page: body, recipients, audit trail, and the actions on it."""
+
 from __future__ import annotations
 
 import json
@@ -53,11 +54,19 @@ def _recipients(services: Services, account: Account, message: Message) -> str:
 def _audit(services: Services, account: Account, message: Message) -> pd.DataFrame:
     """Who did what to the message, newest first."""
     events = services.store.audit.list(account.as_actor(), message_id=message.id)
-    return pd.DataFrame([{"When": local(e["at"], account.timezone), "Action": e["action"],
-                          "By": e["actor_id"] or "system",
-                          "Old": json.dumps(e["old_values"], ensure_ascii=False) if e["old_values"] else "",
-                          "New": json.dumps(e["new_values"], ensure_ascii=False) if e["new_values"] else ""}
-                         for e in events], columns=["When", "Action", "By", "Old", "New"])
+    return pd.DataFrame(
+        [
+            {
+                "When": local(e["at"], account.timezone),
+                "Action": e["action"],
+                "By": e["actor_id"] or "system",
+                "Old": json.dumps(e["old_values"], ensure_ascii=False) if e["old_values"] else "",
+                "New": json.dumps(e["new_values"], ensure_ascii=False) if e["new_values"] else "",
+            }
+            for e in events
+        ],
+        columns=["When", "Action", "By", "Old", "New"],
+    )
 
 
 def _actions(services: Services, account: Account, message: Message) -> None:
@@ -67,11 +76,13 @@ def _actions(services: Services, account: Account, message: Message) -> None:
     chosen = None
     if pause.button("Pause", key="list_pause", disabled=message.status != "scheduled", icon=":material/pause:"):
         chosen = ("Paused", services.schedules.pause)
-    if resume.button("Resume", key="list_resume", disabled=message.status not in ("paused", "error"),
-                     icon=":material/play_arrow:"):
+    if resume.button(
+        "Resume", key="list_resume", disabled=message.status not in ("paused", "error"), icon=":material/play_arrow:"
+    ):
         chosen = ("Resumed", services.schedules.resume)
-    if repair.button("Repair", key="list_repair", disabled=message.status not in ("scheduled", "error"),
-                     icon=":material/build:"):
+    if repair.button(
+        "Repair", key="list_repair", disabled=message.status not in ("scheduled", "error"), icon=":material/build:"
+    ):
         chosen = ("Re-registered with QStash", services.schedules.repair)
     done = message.status in ("cancelled", "completed")
     sure = cancel.checkbox("I am sure", key="list_cancel_confirm", disabled=done)

@@ -1,4 +1,5 @@
 """The app shell: login page, the role's navigation, and the shared sidebar."""
+
 from __future__ import annotations
 
 import logging
@@ -45,18 +46,23 @@ def pages_for(account: Account, services: Services) -> list:
     """The pages this role may open, in menu order."""
     # url_paths differ from the file names on purpose: Streamlit's legacy pages/ mode would otherwise run a
     # page file directly (skipping app.py's login gate and sidebar) on a fresh process or in AppTest.
-    compose = st.Page("pages/message_scheduler.py", title="Message Scheduler", icon=":material/edit_calendar:",
-                      url_path="compose")
-    schedules = st.Page("pages/schedules.py", title="Schedules", icon=":material/event_repeat:",
-                        url_path="schedule-list")
-    log_page = st.Page("pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:",
-                       url_path="deliveries")
+    compose = st.Page(
+        "pages/message_scheduler.py", title="Message Scheduler", icon=":material/edit_calendar:", url_path="compose"
+    )
+    schedules = st.Page(
+        "pages/schedules.py", title="Schedules", icon=":material/event_repeat:", url_path="schedule-list"
+    )
+    log_page = st.Page(
+        "pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:", url_path="deliveries"
+    )
     clients = st.Page("pages/clients.py", title="Clients", icon=":material/group:", url_path="client-list")
     inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:", url_path="local-inbox")
-    qstash = st.Page("pages/qstash.py", title="QStash health", icon=":material/monitor_heart:",
-                     url_path="qstash-health")
-    accounts = st.Page("pages/accounts.py", title="Accounts", icon=":material/manage_accounts:",
-                       url_path="account-admin")
+    qstash = st.Page(
+        "pages/qstash.py", title="QStash health", icon=":material/monitor_heart:", url_path="qstash-health"
+    )
+    accounts = st.Page(
+        "pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="account-admin"
+    )
     if account.role == "coach":
         pages = [compose, schedules, clients, log_page]
     else:
@@ -67,11 +73,13 @@ def pages_for(account: Account, services: Services) -> list:
 def backends(services: Services) -> list[tuple[str, str]]:
     """Which backend each part uses, in words (never a secret or a token)."""
     settings = services.settings
-    scheduler = ("local QStash server" if settings.embedded_qstash else "Upstash QStash")
-    return [("Database", "embedded SQLite" if settings.embedded_database else "PostgreSQL (DATABASE_URL)"),
-            ("Scheduler", scheduler),
-            ("Chat", "local inbox" if has_local_inbox(services) else "Stream Chat"),
-            ("Login", "Supabase Auth" if settings.supabase_auth else "local accounts")]
+    scheduler = "local QStash server" if settings.embedded_qstash else "Upstash QStash"
+    return [
+        ("Database", "embedded SQLite" if settings.embedded_database else "PostgreSQL (DATABASE_URL)"),
+        ("Scheduler", scheduler),
+        ("Chat", "local inbox" if has_local_inbox(services) else "Stream Chat"),
+        ("Login", "Supabase Auth" if settings.supabase_auth else "local accounts"),
+    ]
 
 
 def sidebar(account: Account, services: Services) -> None:

@@ -1,4 +1,5 @@
 """Stream channel and message ids that Stream accepts (DESIGN §6)."""
+
 from __future__ import annotations
 
 import hashlib

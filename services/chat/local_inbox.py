@@ -1,10 +1,10 @@
 """The embedded chat gateway: delivers into the local inbox table, idempotent on the message id like Stream."""
+
 from __future__ import annotations
 
 from services.chat.channel_ids import MAX_TEXT, dm_channel_id
 from services.chat.port import OutgoingMessage, PermanentChatError, SendResult
 from services.store.inbox import InboxRepository
-
 
 
 class LocalInboxGateway:
@@ -22,6 +22,11 @@ class LocalInboxGateway:
         """Store the message once; a second send of the same id reports it as already delivered."""
         if len(message.text) > MAX_TEXT:
             raise PermanentChatError(f"Message is {len(message.text)} characters; the chat limit is {MAX_TEXT}.")
-        created = self.inbox.deliver(message.message_id, dm_channel_id(message.coach.id, message.client.id),
-                                     message.coach.id, message.client.id, message.text)
+        created = self.inbox.deliver(
+            message.message_id,
+            dm_channel_id(message.coach.id, message.client.id),
+            message.coach.id,
+            message.client.id,
+            message.text,
+        )
         return SendResult(chat_message_id=message.message_id, already_delivered=not created)

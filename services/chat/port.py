@@ -1,4 +1,5 @@
 """The chat port: what the delivery service needs from a chat provider."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class ChatUser:
-    id: str          # chat user id (Stream user id), e.g. "coach-<uuid>" / "client-<uuid>"
+    id: str  # chat user id (Stream user id), e.g. "coach-<uuid>" / "client-<uuid>"
     name: str
 
 
@@ -22,7 +23,7 @@ class OutgoingMessage:
 @dataclass(frozen=True)
 class SendResult:
     chat_message_id: str
-    already_delivered: bool = False   # True when the provider said the id already exists
+    already_delivered: bool = False  # True when the provider said the id already exists
 
 
 class ChatError(Exception):

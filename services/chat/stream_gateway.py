@@ -1,9 +1,11 @@
 """Chat gateway for Stream Chat, through the official stream-chat SDK."""
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -12,7 +14,11 @@ from stream_chat.base.exceptions import StreamAPIException
 
 from services.chat.channel_ids import MAX_TEXT, dm_channel_id, message_id_problem
 from services.chat.port import (
-    ChatUser, OutgoingMessage, PermanentChatError, SendResult, TransientChatError,
+    ChatUser,
+    OutgoingMessage,
+    PermanentChatError,
+    SendResult,
+    TransientChatError,
 )
 
 CHANNEL_TYPE = "messaging"
@@ -75,8 +81,7 @@ class StreamChatGateway:
 
     name = "stream"
 
-    def __init__(self, api_key: str, api_secret: str, base_url: str | None = None,
-                 timeout: float = 6.0) -> None:
+    def __init__(self, api_key: str, api_secret: str, base_url: str | None = None, timeout: float = 6.0) -> None:
         self._options = {"api_key": api_key, "api_secret": api_secret, "timeout": timeout}
         if base_url:
             self._options["base_url"] = base_url
@@ -111,7 +116,7 @@ class StreamChatGateway:
         """Upsert many users in batches of 100 before a fan-out, so each send needs fewer calls."""
         fresh = list({(u.id, u.name): u for u in users if not self._users.done((u.id, u.name))}.values())
         for start in range(0, len(fresh), UPSERT_BATCH):
-            batch = fresh[start:start + UPSERT_BATCH]
+            batch = fresh[start : start + UPSERT_BATCH]
             try:
                 self._client().upsert_users([{"id": u.id, "name": u.name} for u in batch])
             except (StreamAPIException, requests.RequestException):
@@ -194,8 +199,9 @@ def _check(message: OutgoingMessage) -> None:
 
 def _is_duplicate(exc: StreamAPIException) -> bool:
     message = str(getattr(exc, "error_message", ""))
-    return exc.status_code == 400 and getattr(exc, "error_code", None) == _DUPLICATE_CODE \
-        and "already exists" in message
+    return (
+        exc.status_code == 400 and getattr(exc, "error_code", None) == _DUPLICATE_CODE and "already exists" in message
+    )
 
 
 def _retry_after(exc: StreamAPIException) -> float | None:

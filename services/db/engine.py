@@ -1,4 +1,5 @@
 """Engine construction and migrations for SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
         # which backs off by up to 100 ms per try and made concurrent writers crawl.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=1, max_overflow=0, pool_timeout=120)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=120
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))

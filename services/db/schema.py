@@ -1,8 +1,18 @@
 """The data model of DESIGN §4 as SQLAlchemy Core tables; constraints make bad rows impossible."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -31,7 +41,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 accounts = Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("email", String(254), nullable=False, unique=True),
     Column("display_name", String(120), nullable=False),
@@ -45,7 +56,8 @@ accounts = Table(
 )
 
 clients = Table(
-    "clients", metadata,
+    "clients",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("name", String(120), nullable=False),
@@ -56,14 +68,16 @@ clients = Table(
 )
 
 client_tags = Table(
-    "client_tags", metadata,
+    "client_tags",
+    metadata,
     Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
     Column("tag", String(40), primary_key=True),
     Index("ix_client_tags_tag", "tag"),
 )
 
 scheduled_messages = Table(
-    "scheduled_messages", metadata,
+    "scheduled_messages",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("title", String(120), nullable=False),
@@ -102,22 +116,27 @@ scheduled_messages = Table(
 )
 
 message_recipients = Table(
-    "message_recipients", metadata,
+    "message_recipients",
+    metadata,
     Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), primary_key=True),
     Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
 )
 
 qstash_links = Table(
-    "qstash_links", metadata,
+    "qstash_links",
+    metadata,
     Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), primary_key=True),
     Column("zone", String(64), primary_key=True),
     Column("qstash_id", Text, nullable=False),
 )
 
 delivery_runs = Table(
-    "delivery_runs", metadata,
+    "delivery_runs",
+    metadata,
     Column("id", String(36), primary_key=True),
-    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("qstash_message_id", String(128), index=True),
     Column("retried", Integer, nullable=False, default=0),
@@ -134,7 +153,8 @@ delivery_runs = Table(
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False),
     Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
@@ -159,7 +179,8 @@ deliveries = Table(
 )
 
 audit_events = Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("at", UTCDateTime, nullable=False, index=True),
     Column("actor_id", String(36), ForeignKey("accounts.id", ondelete="SET NULL")),
@@ -171,7 +192,8 @@ audit_events = Table(
 )
 
 inbox_messages = Table(
-    "inbox_messages", metadata,
+    "inbox_messages",
+    metadata,
     Column("id", String(255), primary_key=True),
     Column("channel_id", String(64), nullable=False, index=True),
     Column("coach_chat_id", String(64), nullable=False),

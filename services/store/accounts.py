@@ -1,5 +1,8 @@
 """Accounts: coaches, support staff and admins."""
+
 from __future__ import annotations
+
+from typing import ClassVar
 
 from sqlalchemy import func, insert, or_, select
 
@@ -13,15 +16,29 @@ from services.store.base import Repository, new_id, page_of
 
 def _account(row) -> Account:
     """Map a row to an Account."""
-    return Account(id=row.id, email=row.email, display_name=row.display_name, timezone=row.timezone,
-                   role=row.role, chat_user_id=row.chat_user_id, active=row.active)
+    return Account(
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        timezone=row.timezone,
+        role=row.role,
+        chat_user_id=row.chat_user_id,
+        active=row.active,
+    )
 
 
 class AccountRepository(Repository):
     """Reads and writes accounts."""
 
-    def create(self, email: str, display_name: str, timezone_name: str, role: str,
-               password_hash: str | None = None, account_id: str | None = None) -> Account:
+    def create(
+        self,
+        email: str,
+        display_name: str,
+        timezone_name: str,
+        role: str,
+        password_hash: str | None = None,
+        account_id: str | None = None,
+    ) -> Account:
         """Insert an account; email is unique and case-insensitive."""
         email = (email or "").strip().lower()
         if "@" not in email or len(email) > 254:
@@ -33,10 +50,19 @@ class AccountRepository(Repository):
         with self.engine.begin() as conn:
             if conn.scalar(select(func.count()).where(accounts.c.email == email)):
                 raise UserError(f"An account with email {email} already exists.", "email")
-            conn.execute(insert(accounts).values(
-                id=account_id, email=email, display_name=display_name.strip() or email, timezone=timezone_name,
-                role=role, chat_user_id=f"coach-{account_id[:8]}-{account_id[9:13]}", password_hash=password_hash,
-                active=True, created_at=self.clock()))
+            conn.execute(
+                insert(accounts).values(
+                    id=account_id,
+                    email=email,
+                    display_name=display_name.strip() or email,
+                    timezone=timezone_name,
+                    role=role,
+                    chat_user_id=f"coach-{account_id[:8]}-{account_id[9:13]}",
+                    password_hash=password_hash,
+                    active=True,
+                    created_at=self.clock(),
+                )
+            )
         return self.get(account_id)
 
     def get(self, account_id: str) -> Account:
@@ -78,11 +104,22 @@ class AccountRepository(Repository):
 
     # Admin-only reads and writes for the Accounts page. Every change is audited in the same transaction, with
     # coach_id = the changed account; password hashes never reach the audit values.
-    _EDITABLE = {"display_name": "account_edit", "timezone": "account_edit", "role": "account_role",
-                 "active": "account_active"}
+    _EDITABLE: ClassVar[dict[str, str]] = {
+        "display_name": "account_edit",
+        "timezone": "account_edit",
+        "role": "account_role",
+        "active": "account_active",
+    }
 
-    def page(self, actor: Actor, role: str | None = None, search: str | None = None, active: bool | None = None,
-             limit: int = 50, offset: int = 0) -> tuple[list[Account], int]:
+    def page(
+        self,
+        actor: Actor,
+        role: str | None = None,
+        search: str | None = None,
+        active: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Account], int]:
         """A page of accounts (by email) and the total under the same filters; search matches email or name."""
         self.require_role(actor, "admin")
         query = select(accounts)
@@ -90,8 +127,12 @@ class AccountRepository(Repository):
             query = query.where(accounts.c.role == role)
         if search and search.strip():
             text = search.strip().lower()
-            query = query.where(or_(func.lower(accounts.c.email).contains(text, autoescape=True),
-                                    func.lower(accounts.c.display_name).contains(text, autoescape=True)))
+            query = query.where(
+                or_(
+                    func.lower(accounts.c.email).contains(text, autoescape=True),
+                    func.lower(accounts.c.display_name).contains(text, autoescape=True),
+                )
+            )
         if active is not None:
             query = query.where(accounts.c.active == active)
         with self.engine.connect() as conn:
@@ -99,15 +140,29 @@ class AccountRepository(Repository):
             rows = conn.execute(page_of(query.order_by(accounts.c.email, accounts.c.id), limit, offset))
             return [_account(row) for row in rows], total
 
-    def add(self, actor: Actor, email: str, display_name: str, timezone_name: str, role: str,
-            password_hash: str) -> Account:
+    def add(
+        self, actor: Actor, email: str, display_name: str, timezone_name: str, role: str, password_hash: str
+    ) -> Account:
         """Create an account (see create) and audit it as 'account_create'."""
         self.require_role(actor, "admin")
         created = self.create(email, display_name, timezone_name, role, password_hash=password_hash)
         with self.engine.begin() as conn:
-            audit.record(conn, self.clock(), actor.account_id, created.id, None, "account_create", None,
-                         {"email": created.email, "display_name": created.display_name,
-                          "timezone": created.timezone, "role": created.role, "active": created.active})
+            audit.record(
+                conn,
+                self.clock(),
+                actor.account_id,
+                created.id,
+                None,
+                "account_create",
+                None,
+                {
+                    "email": created.email,
+                    "display_name": created.display_name,
+                    "timezone": created.timezone,
+                    "role": created.role,
+                    "active": created.active,
+                },
+            )
         return created
 
     def update(self, actor: Actor, account_id: str, **values) -> Account:
@@ -125,8 +180,16 @@ class AccountRepository(Repository):
                 conn.execute(accounts.update().where(accounts.c.id == account_id).values(**changed))
             for action in dict.fromkeys(self._EDITABLE[k] for k in changed):
                 keys = [k for k in changed if self._EDITABLE[k] == action]
-                audit.record(conn, self.clock(), actor.account_id, account_id, None, action,
-                             {k: getattr(row, k) for k in keys}, {k: changed[k] for k in keys})
+                audit.record(
+                    conn,
+                    self.clock(),
+                    actor.account_id,
+                    account_id,
+                    None,
+                    action,
+                    {k: getattr(row, k) for k in keys},
+                    {k: changed[k] for k in keys},
+                )
         return self.get(account_id)
 
     def change_password(self, actor: Actor, account_id: str, password_hash: str) -> None:
@@ -136,5 +199,13 @@ class AccountRepository(Repository):
             query = accounts.update().where(accounts.c.id == account_id).values(password_hash=password_hash)
             if conn.execute(query).rowcount != 1:
                 raise NotFound("No such account.")
-            audit.record(conn, self.clock(), actor.account_id, account_id, None, "account_password", None,
-                         {"password": "changed"})
+            audit.record(
+                conn,
+                self.clock(),
+                actor.account_id,
+                account_id,
+                None,
+                "account_password",
+                None,
+                {"password": "changed"},
+            )

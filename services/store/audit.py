@@ -1,4 +1,5 @@
 """Audit events: who did what to which schedule, with old and new values."""
+
 from __future__ import annotations
 
 import json
@@ -18,12 +19,29 @@ def _json(values: dict | None) -> str | None:
     return json.dumps(values, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v), sort_keys=True)
 
 
-def record(conn, at: datetime, actor_id: str | None, coach_id: str, message_id: str | None, action: str,
-           old: dict | None = None, new: dict | None = None) -> None:
+def record(
+    conn,
+    at: datetime,
+    actor_id: str | None,
+    coach_id: str,
+    message_id: str | None,
+    action: str,
+    old: dict | None = None,
+    new: dict | None = None,
+) -> None:
     """Write one audit event inside the caller's transaction."""
-    conn.execute(insert(audit_events).values(
-        id=new_id(), at=at, actor_id=actor_id, coach_id=coach_id, message_id=message_id, action=action,
-        old_values=_json(old), new_values=_json(new)))
+    conn.execute(
+        insert(audit_events).values(
+            id=new_id(),
+            at=at,
+            actor_id=actor_id,
+            coach_id=coach_id,
+            message_id=message_id,
+            action=action,
+            old_values=_json(old),
+            new_values=_json(new),
+        )
+    )
 
 
 class AuditRepository(Repository):
@@ -36,8 +54,9 @@ class AuditRepository(Repository):
             query = query.where(audit_events.c.message_id == message_id)
         with self.engine.connect() as conn:
             rows = conn.execute(page_of(query, limit, offset)).mappings().all()
-        return [dict(row) | {"old_values": _load(row["old_values"]), "new_values": _load(row["new_values"])}
-                for row in rows]
+        return [
+            dict(row) | {"old_values": _load(row["old_values"]), "new_values": _load(row["new_values"])} for row in rows
+        ]
 
 
 def _load(text: str | None) -> dict | None:

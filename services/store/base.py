@@ -1,9 +1,10 @@
 """Shared plumbing for repositories: the engine, the clock, ids and scoping."""
+
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import Select
@@ -15,7 +16,7 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     """The real clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_id() -> str:

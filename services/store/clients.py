@@ -1,4 +1,5 @@
 """Clients of a coach, their tags, and recipient resolution at fire time."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,8 +17,16 @@ from services.store.base import Repository, new_id, page_of, scoped
 class ClientRepository(Repository):
     """Reads and writes clients, always scoped to the coach."""
 
-    def add(self, actor: Actor, name: str, timezone_name: str, tags: list[str] = (), active: bool = True,
-            coach_id: str | None = None, client_id: str | None = None) -> Client:
+    def add(
+        self,
+        actor: Actor,
+        name: str,
+        timezone_name: str,
+        tags: list[str] = (),
+        active: bool = True,
+        coach_id: str | None = None,
+        client_id: str | None = None,
+    ) -> Client:
         """Add a client for the acting coach (support/admin may name the coach)."""
         coach_id = coach_id if (coach_id and actor.sees_all_coaches) else actor.account_id
         if not name.strip():
@@ -25,12 +34,26 @@ class ClientRepository(Repository):
         zone(timezone_name)
         client_id = client_id or new_id()
         with self.engine.begin() as conn:
-            conn.execute(insert(clients).values(
-                id=client_id, coach_id=coach_id, name=name.strip(), chat_user_id=f"client-{client_id}",
-                timezone=timezone_name, active=active, created_at=self.clock()))
+            conn.execute(
+                insert(clients).values(
+                    id=client_id,
+                    coach_id=coach_id,
+                    name=name.strip(),
+                    chat_user_id=f"client-{client_id}",
+                    timezone=timezone_name,
+                    active=active,
+                    created_at=self.clock(),
+                )
+            )
             self._write_tags(conn, client_id, tags)
-            self._audit(conn, actor, client_id, "client_add", None,
-                        {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags), "active": active})
+            self._audit(
+                conn,
+                actor,
+                client_id,
+                "client_add",
+                None,
+                {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags), "active": active},
+            )
         return self.get_many(actor, [client_id])[0]
 
     def set_active(self, actor: Actor, client_id: str, active: bool) -> None:
@@ -49,9 +72,14 @@ class ClientRepository(Repository):
             if conn.execute(query.values(name=name.strip(), timezone=timezone_name)).rowcount != 1:
                 raise UserError("No such client.", "client")
             self._write_tags(conn, client_id, tags)
-            self._audit(conn, actor, client_id, "client_edit",
-                        {"name": old.name, "timezone": old.timezone, "tags": list(old.tags)},
-                        {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags)})
+            self._audit(
+                conn,
+                actor,
+                client_id,
+                "client_edit",
+                {"name": old.name, "timezone": old.timezone, "tags": list(old.tags)},
+                {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags)},
+            )
         return self.get(actor, client_id)
 
     def _audit(self, conn, actor: Actor, client_id: str, action: str, old: dict | None, new: dict) -> None:
@@ -66,8 +94,16 @@ class ClientRepository(Repository):
             raise UserError("No such client.", "client")
         return found[0]
 
-    def page(self, actor: Actor, tag: str | None = None, search: str | None = None, active: bool | None = None,
-             coach_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Client], int]:
+    def page(
+        self,
+        actor: Actor,
+        tag: str | None = None,
+        search: str | None = None,
+        active: bool | None = None,
+        coach_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Client], int]:
         """A page of clients (by name) and the total under the same filters, for tables."""
         query = self._filtered(actor, tag, search, active, coach_id)
         with self.engine.connect() as conn:
@@ -75,8 +111,14 @@ class ClientRepository(Repository):
             ids = list(conn.scalars(page_of(query.order_by(clients.c.name, clients.c.id), limit, offset)))
         return self.get_many(actor, ids), total
 
-    def _filtered(self, actor: Actor, tag: str | None = None, search: str | None = None,
-                  active: bool | None = None, coach_id: str | None = None):
+    def _filtered(
+        self,
+        actor: Actor,
+        tag: str | None = None,
+        search: str | None = None,
+        active: bool | None = None,
+        coach_id: str | None = None,
+    ):
         """Ids of the actor's clients under the list filters (a query, not yet run)."""
         query = scoped(select(clients.c.id), clients.c.coach_id, actor)
         if tag:
@@ -96,8 +138,15 @@ class ClientRepository(Repository):
         if clean:
             conn.execute(insert(client_tags), [{"client_id": client_id, "tag": t} for t in clean])
 
-    def list(self, actor: Actor, tag: str | None = None, search: str | None = None, active: bool | None = None,
-             limit: int = 100, offset: int = 0) -> list[Client]:
+    def list(
+        self,
+        actor: Actor,
+        tag: str | None = None,
+        search: str | None = None,
+        active: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Client]:
         """A page of the actor's clients, filtered in SQL."""
         query = self._filtered(actor, tag, search, active).order_by(clients.c.name, clients.c.id)
         with self.engine.connect() as conn:
@@ -131,11 +180,15 @@ class ClientRepository(Repository):
         """Every client the message targets now, active or not (the caller skips inactive ones)."""
         query = select(clients.c.id).where(clients.c.coach_id == message.coach_id).order_by(clients.c.id)
         if message.target == "tag":
-            query = query.where(clients.c.id.in_(
-                select(client_tags.c.client_id).where(client_tags.c.tag == message.target_tag)))
+            query = query.where(
+                clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == message.target_tag))
+            )
         elif message.target == "clients":
-            query = query.where(clients.c.id.in_(
-                select(message_recipients.c.client_id).where(message_recipients.c.message_id == message.id)))
+            query = query.where(
+                clients.c.id.in_(
+                    select(message_recipients.c.client_id).where(message_recipients.c.message_id == message.id)
+                )
+            )
         owner = Actor(message.coach_id, "coach")
         with self.engine.connect() as conn:
             ids = list(conn.scalars(query))
@@ -148,7 +201,12 @@ class ClientRepository(Repository):
 
 def _client(row, tags) -> Client:
     """Map a row and its tags to a Client."""
-    return Client(id=row.id, coach_id=row.coach_id, name=row.name, chat_user_id=row.chat_user_id,
-                  timezone=row.timezone, active=row.active, tags=tuple(sorted(tags)))
-
-
+    return Client(
+        id=row.id,
+        coach_id=row.coach_id,
+        name=row.name,
+        chat_user_id=row.chat_user_id,
+        timezone=row.timezone,
+        active=row.active,
+        tags=tuple(sorted(tags)),
+    )

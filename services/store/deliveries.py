@@ -1,4 +1,5 @@
 """Delivery runs and per-recipient deliveries: the claim that keeps duplicates from reaching a client."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -16,44 +17,82 @@ class DeliveryRepository(Repository):
     def slot_of_qstash_message(self, qstash_message_id: str) -> tuple[str, str | None] | None:
         """The (slot, zone) an earlier attempt of this QStash message worked on, so retries stay on it."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(delivery_runs.c.slot, delivery_runs.c.zone)
-                               .where(delivery_runs.c.qstash_message_id == qstash_message_id)
-                               .order_by(delivery_runs.c.started_at).limit(1)).first()
+            row = conn.execute(
+                select(delivery_runs.c.slot, delivery_runs.c.zone)
+                .where(delivery_runs.c.qstash_message_id == qstash_message_id)
+                .order_by(delivery_runs.c.started_at)
+                .limit(1)
+            ).first()
         return (row.slot, row.zone) if row else None
 
-    def start_run(self, message_id: str, coach_id: str, qstash_message_id: str | None, retried: int,
-                  slot: str, zone: str | None) -> str:
+    def start_run(
+        self, message_id: str, coach_id: str, qstash_message_id: str | None, retried: int, slot: str, zone: str | None
+    ) -> str:
         """Open a run row for this webhook call."""
         run_id = new_id()
         with self.engine.begin() as conn:
-            conn.execute(insert(delivery_runs).values(
-                id=run_id, message_id=message_id, coach_id=coach_id, qstash_message_id=qstash_message_id,
-                retried=retried, slot=slot, zone=zone, started_at=self.clock()))
+            conn.execute(
+                insert(delivery_runs).values(
+                    id=run_id,
+                    message_id=message_id,
+                    coach_id=coach_id,
+                    qstash_message_id=qstash_message_id,
+                    retried=retried,
+                    slot=slot,
+                    zone=zone,
+                    started_at=self.clock(),
+                )
+            )
         return run_id
 
-    def ensure_rows(self, message_id: str, coach_id: str, slot: str, pending: list[str], skipped: dict[str, str]) -> int:
+    def ensure_rows(
+        self, message_id: str, coach_id: str, slot: str, pending: list[str], skipped: dict[str, str]
+    ) -> int:
         """Create the (message, slot, client) rows that do not exist yet; existing rows are left alone."""
         now = self.clock()
-        base = {"message_id": message_id, "coach_id": coach_id, "slot": slot, "attempts": 0,
-                "created_at": now, "updated_at": now}
+        base = {
+            "message_id": message_id,
+            "coach_id": coach_id,
+            "slot": slot,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         rows = [dict(base, id=new_id(), client_id=c, status="pending", last_error=None) for c in pending]
         rows += [dict(base, id=new_id(), client_id=c, status="skipped", last_error=why) for c, why in skipped.items()]
         with self.engine.begin() as conn:
-            return insert_ignoring_conflicts(conn, deliveries, rows, count_where=(
-                (deliveries.c.message_id == message_id) & (deliveries.c.slot == slot)))
+            return insert_ignoring_conflicts(
+                conn,
+                deliveries,
+                rows,
+                count_where=((deliveries.c.message_id == message_id) & (deliveries.c.slot == slot)),
+            )
 
-    def claim(self, message_id: str, slot: str, owner: str, retried: int, run_id: str,
-              lease: timedelta) -> list[tuple[str, str]]:
+    def claim(
+        self, message_id: str, slot: str, owner: str, retried: int, run_id: str, lease: timedelta
+    ) -> list[tuple[str, str]]:
         """Atomically take every pending row of the slot that nobody else holds; returns (delivery id, client id)."""
         now = self.clock()
-        free = or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now,
-                   and_(deliveries.c.claimed_by == owner, deliveries.c.claimed_retried < retried))
-        query = (deliveries.update()
-                 .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot,
-                        deliveries.c.status == "pending", free)
-                 .values(claimed_by=owner, claimed_retried=retried, lease_until=now + lease, run_id=run_id,
-                         attempts=deliveries.c.attempts + 1, updated_at=now)
-                 .returning(deliveries.c.id, deliveries.c.client_id))
+        free = or_(
+            deliveries.c.lease_until.is_(None),
+            deliveries.c.lease_until < now,
+            and_(deliveries.c.claimed_by == owner, deliveries.c.claimed_retried < retried),
+        )
+        query = (
+            deliveries.update()
+            .where(
+                deliveries.c.message_id == message_id, deliveries.c.slot == slot, deliveries.c.status == "pending", free
+            )
+            .values(
+                claimed_by=owner,
+                claimed_retried=retried,
+                lease_until=now + lease,
+                run_id=run_id,
+                attempts=deliveries.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(deliveries.c.id, deliveries.c.client_id)
+        )
         with self.engine.begin() as conn:
             return [(row.id, row.client_id) for row in conn.execute(query)]
 
@@ -69,18 +108,24 @@ class DeliveryRepository(Repository):
     def _set(self, delivery_id: str, **values) -> None:
         """Update one delivery and release its lease."""
         with self.engine.begin() as conn:
-            conn.execute(deliveries.update().where(deliveries.c.id == delivery_id)
-                         .values(**values, lease_until=None, updated_at=self.clock()))
+            conn.execute(
+                deliveries.update()
+                .where(deliveries.c.id == delivery_id)
+                .values(**values, lease_until=None, updated_at=self.clock())
+            )
 
     def slot_counts(self, message_id: str, slot: str, client_ids: list[str] | None = None) -> dict[str, int]:
         """Status → count for one occurrence (optionally of some clients); live claims count as 'in_flight'."""
         now = self.clock()
-        held = and_(deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None),
-                    deliveries.c.lease_until >= now)
+        held = and_(
+            deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None), deliveries.c.lease_until >= now
+        )
         with self.engine.connect() as conn:
-            query = (select(deliveries.c.status, held.label("held"), func.count())
-                     .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
-                     .group_by(deliveries.c.status, "held"))
+            query = (
+                select(deliveries.c.status, held.label("held"), func.count())
+                .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
+                .group_by(deliveries.c.status, "held")
+            )
             if client_ids is not None:
                 query = query.where(deliveries.c.client_id.in_(client_ids))
             rows = conn.execute(query)
@@ -93,41 +138,59 @@ class DeliveryRepository(Repository):
     def finish_run(self, run_id: str, outcome: str, counts: dict[str, int]) -> None:
         """Close the run with its outcome and per-status totals."""
         with self.engine.begin() as conn:
-            conn.execute(delivery_runs.update().where(delivery_runs.c.id == run_id).values(
-                finished_at=self.clock(), outcome=outcome, total=sum(counts.values()),
-                sent=counts.get("sent", 0), failed=counts.get("failed", 0), skipped=counts.get("skipped", 0),
-                pending=counts.get("pending", 0) + counts.get("in_flight", 0)))
+            conn.execute(
+                delivery_runs.update()
+                .where(delivery_runs.c.id == run_id)
+                .values(
+                    finished_at=self.clock(),
+                    outcome=outcome,
+                    total=sum(counts.values()),
+                    sent=counts.get("sent", 0),
+                    failed=counts.get("failed", 0),
+                    skipped=counts.get("skipped", 0),
+                    pending=counts.get("pending", 0) + counts.get("in_flight", 0),
+                )
+            )
 
     def zones_fired(self, message_id: str) -> set[str]:
         """Zone groups that have had a webhook run (a one-time message is done when all of them have)."""
         with self.engine.connect() as conn:
-            return set(conn.scalars(select(delivery_runs.c.zone).distinct()
-                                    .where(delivery_runs.c.message_id == message_id)))
+            return set(
+                conn.scalars(select(delivery_runs.c.zone).distinct().where(delivery_runs.c.message_id == message_id))
+            )
 
     def message_totals(self, message_id: str) -> dict[str, int]:
         """Status → count over all occurrences of a message (for its counters)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(deliveries.c.status, func.count())
-                                .where(deliveries.c.message_id == message_id).group_by(deliveries.c.status))
+            rows = conn.execute(
+                select(deliveries.c.status, func.count())
+                .where(deliveries.c.message_id == message_id)
+                .group_by(deliveries.c.status)
+            )
             return dict(rows.all())
 
     def occurrences_started(self, message_id: str) -> int:
         """How many distinct occurrence slots have delivery rows (for max occurrences)."""
         with self.engine.connect() as conn:
-            return conn.scalar(select(func.count(func.distinct(deliveries.c.slot)))
-                               .where(deliveries.c.message_id == message_id))
+            return conn.scalar(
+                select(func.count(func.distinct(deliveries.c.slot))).where(deliveries.c.message_id == message_id)
+            )
 
     def slot_started(self, message_id: str, slot: str) -> bool:
         """True when this occurrence already has rows (a retry, not a new occurrence)."""
         with self.engine.connect() as conn:
-            return bool(conn.scalar(select(func.count()).where(deliveries.c.message_id == message_id,
-                                                               deliveries.c.slot == slot)))
+            return bool(
+                conn.scalar(
+                    select(func.count()).where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
+                )
+            )
 
     def reopen(self, delivery_ids: list[str], now: datetime | None = None) -> int:
         """Put failed rows back to pending so a retry sends them (support's 'retry failed')."""
         with self.engine.begin() as conn:
-            result = conn.execute(deliveries.update()
-                                  .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed")
-                                  .values(status="pending", lease_until=None, claimed_by=None,
-                                          updated_at=now or self.clock()))
+            result = conn.execute(
+                deliveries.update()
+                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed")
+                .values(status="pending", lease_until=None, claimed_by=None, updated_at=now or self.clock())
+            )
             return result.rowcount

@@ -1,11 +1,13 @@
 """The delivery log as support reads it: filtered pages, counts and per-day figures computed in SQL."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Date, String, cast, func, select
 
-from services.db.schema import accounts, clients, deliveries, delivery_runs, scheduled_messages as messages
+from services.db.schema import accounts, clients, deliveries, delivery_runs
+from services.db.schema import scheduled_messages as messages
 from services.domain import Actor
 from services.store.base import Repository, page_of, scoped
 
@@ -13,8 +15,9 @@ from services.store.base import Repository, page_of, scoped
 class DeliveryLogRepository(Repository):
     """Read-only queries behind the Delivery Log page."""
 
-    def _filtered(self, query, actor: Actor, status=None, message_id=None, coach_id=None, since=None,
-                  until=None, search=None):
+    def _filtered(
+        self, query, actor: Actor, status=None, message_id=None, coach_id=None, since=None, until=None, search=None
+    ):
         """Apply the log's filters to a query over deliveries."""
         query = scoped(query, deliveries.c.coach_id, actor)
         if status:
@@ -29,21 +32,35 @@ class DeliveryLogRepository(Repository):
             query = query.where(deliveries.c.updated_at < until)
         if search:
             needle = search.strip().lower()
-            query = query.where(func.lower(clients.c.name).contains(needle) |
-                                func.lower(messages.c.title).contains(needle) |
-                                func.lower(func.coalesce(deliveries.c.last_error, "")).contains(needle))
+            query = query.where(
+                func.lower(clients.c.name).contains(needle)
+                | func.lower(messages.c.title).contains(needle)
+                | func.lower(func.coalesce(deliveries.c.last_error, "")).contains(needle)
+            )
         return query
 
     def page(self, actor: Actor, limit: int = 50, offset: int = 0, **filters) -> tuple[list[dict], int]:
         """A page of deliveries (newest first) with client, message and coach names, and the total."""
-        query = (select(deliveries.c.id, deliveries.c.updated_at, deliveries.c.slot, deliveries.c.status,
-                        deliveries.c.attempts, deliveries.c.last_error, deliveries.c.sent_at,
-                        deliveries.c.chat_message_id, deliveries.c.message_id, deliveries.c.client_id,
-                        messages.c.title.label("message"), clients.c.name.label("client"),
-                        accounts.c.display_name.label("coach"))
-                 .join(messages, messages.c.id == deliveries.c.message_id)
-                 .join(clients, clients.c.id == deliveries.c.client_id)
-                 .join(accounts, accounts.c.id == deliveries.c.coach_id))
+        query = (
+            select(
+                deliveries.c.id,
+                deliveries.c.updated_at,
+                deliveries.c.slot,
+                deliveries.c.status,
+                deliveries.c.attempts,
+                deliveries.c.last_error,
+                deliveries.c.sent_at,
+                deliveries.c.chat_message_id,
+                deliveries.c.message_id,
+                deliveries.c.client_id,
+                messages.c.title.label("message"),
+                clients.c.name.label("client"),
+                accounts.c.display_name.label("coach"),
+            )
+            .join(messages, messages.c.id == deliveries.c.message_id)
+            .join(clients, clients.c.id == deliveries.c.client_id)
+            .join(accounts, accounts.c.id == deliveries.c.coach_id)
+        )
         query = self._filtered(query, actor, **filters)
         with self.engine.connect() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
@@ -52,8 +69,11 @@ class DeliveryLogRepository(Repository):
 
     def status_counts(self, actor: Actor, **filters) -> dict[str, int]:
         """Status → count under the same filters."""
-        query = (select(deliveries.c.status, func.count()).join(messages, messages.c.id == deliveries.c.message_id)
-                 .join(clients, clients.c.id == deliveries.c.client_id))
+        query = (
+            select(deliveries.c.status, func.count())
+            .join(messages, messages.c.id == deliveries.c.message_id)
+            .join(clients, clients.c.id == deliveries.c.client_id)
+        )
         query = self._filtered(query, actor, **filters).group_by(deliveries.c.status)
         with self.engine.connect() as conn:
             return dict(conn.execute(query).all())
@@ -65,17 +85,20 @@ class DeliveryLogRepository(Repository):
             day = func.date(deliveries.c.updated_at, type_=String).label("day")
         else:
             day = cast(deliveries.c.updated_at, Date).label("day")
-        query = (select(day, deliveries.c.status, func.count().label("count"))
-                 .join(messages, messages.c.id == deliveries.c.message_id)
-                 .join(clients, clients.c.id == deliveries.c.client_id))
+        query = (
+            select(day, deliveries.c.status, func.count().label("count"))
+            .join(messages, messages.c.id == deliveries.c.message_id)
+            .join(clients, clients.c.id == deliveries.c.client_id)
+        )
         query = self._filtered(query, actor, **filters).group_by(day, deliveries.c.status).order_by(day)
         with self.engine.connect() as conn:
             return [{"day": str(d)[:10], "status": s, "count": n} for d, s, n in conn.execute(query)]
 
     def runs(self, actor: Actor, message_id: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
         """Recent webhook runs, newest first."""
-        query = (select(delivery_runs, messages.c.title.label("message"))
-                 .join(messages, messages.c.id == delivery_runs.c.message_id))
+        query = select(delivery_runs, messages.c.title.label("message")).join(
+            messages, messages.c.id == delivery_runs.c.message_id
+        )
         query = scoped(query, delivery_runs.c.coach_id, actor)
         if message_id:
             query = query.where(delivery_runs.c.message_id == message_id)
@@ -85,9 +108,13 @@ class DeliveryLogRepository(Repository):
 
     def failed_ids(self, actor: Actor, delivery_ids: list[str]) -> list[tuple[str, str, str, str]]:
         """(delivery id, message id, coach id, slot) of the failed rows among these that the actor may retry."""
-        query = scoped(select(deliveries.c.id, deliveries.c.message_id, deliveries.c.coach_id, deliveries.c.slot)
-                       .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed"),
-                       deliveries.c.coach_id, actor)
+        query = scoped(
+            select(deliveries.c.id, deliveries.c.message_id, deliveries.c.coach_id, deliveries.c.slot).where(
+                deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed"
+            ),
+            deliveries.c.coach_id,
+            actor,
+        )
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(query)]
 

@@ -1,4 +1,5 @@
 """One object holding every repository over one engine and clock."""
+
 from __future__ import annotations
 
 from sqlalchemy import Engine, text

@@ -1,18 +1,33 @@
 """Scheduled messages: insert, read, list, change with version checks; every change is audited."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, fields
 
 from sqlalchemy import delete, func, insert, select
 
-from services.db.schema import message_recipients, qstash_links, scheduled_messages as messages
+from services.db.schema import message_recipients, qstash_links
+from services.db.schema import scheduled_messages as messages
 from services.domain import Actor, Message
 from services.errors import Conflict, NotFound
 from services.store import audit
 from services.store.base import Repository, new_id, page_of, scoped
 
-AUDITED = ("title", "body", "target", "target_tag", "kind", "send_at", "cron", "timezone", "zone_mode",
-           "end_at", "max_occurrences", "status", "client_ids")
+AUDITED = (
+    "title",
+    "body",
+    "target",
+    "target_tag",
+    "kind",
+    "send_at",
+    "cron",
+    "timezone",
+    "zone_mode",
+    "end_at",
+    "max_occurrences",
+    "status",
+    "client_ids",
+)
 _COLUMNS = {f.name for f in fields(Message)} - {"client_ids"}
 
 
@@ -23,26 +38,43 @@ class MessageRepository(Repository):
         """Insert a new message with its chosen recipients and an audit event, in one transaction."""
         now = self.clock()
         message_id = values.get("id") or new_id()
-        row = dict(values, id=message_id, coach_id=values.get("coach_id") or actor.account_id, version=1,
-                   created_at=now, updated_at=now, occurrences=0, sent_count=0, failed_count=0)
+        row = dict(
+            values,
+            id=message_id,
+            coach_id=values.get("coach_id") or actor.account_id,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            occurrences=0,
+            sent_count=0,
+            failed_count=0,
+        )
         with self.engine.begin() as conn:
             conn.execute(insert(messages).values(**row))
             if client_ids:
-                conn.execute(insert(message_recipients), [{"message_id": message_id, "client_id": c} for c in client_ids])
-            audit.record(conn, now, actor.account_id, row["coach_id"], message_id, "create",
-                         None, _audited(row, client_ids))
+                conn.execute(
+                    insert(message_recipients), [{"message_id": message_id, "client_id": c} for c in client_ids]
+                )
+            audit.record(
+                conn, now, actor.account_id, row["coach_id"], message_id, "create", None, _audited(row, client_ids)
+            )
         return self.get(actor, message_id)
 
     def get(self, actor: Actor, message_id: str) -> Message:
         """One message the actor may see."""
         with self.engine.connect() as conn:
-            row = conn.execute(scoped(select(messages).where(messages.c.id == message_id),
-                                      messages.c.coach_id, actor)).mappings().first()
+            row = (
+                conn.execute(scoped(select(messages).where(messages.c.id == message_id), messages.c.coach_id, actor))
+                .mappings()
+                .first()
+            )
             if row is None:
                 raise NotFound("No such message.")
-            ids = conn.scalars(select(message_recipients.c.client_id)
-                               .where(message_recipients.c.message_id == message_id)
-                               .order_by(message_recipients.c.client_id))
+            ids = conn.scalars(
+                select(message_recipients.c.client_id)
+                .where(message_recipients.c.message_id == message_id)
+                .order_by(message_recipients.c.client_id)
+            )
             return Message(**dict(row), client_ids=tuple(ids))
 
     def get_unscoped(self, message_id: str) -> Message | None:
@@ -52,8 +84,16 @@ class MessageRepository(Repository):
         except NotFound:
             return None
 
-    def list(self, actor: Actor, status: str | None = None, kind: str | None = None, search: str | None = None,
-             coach_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    def list(
+        self,
+        actor: Actor,
+        status: str | None = None,
+        kind: str | None = None,
+        search: str | None = None,
+        coach_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[dict], int]:
         """A page of messages (newest first) and the total count, filtered in SQL."""
         query = scoped(select(messages), messages.c.coach_id, actor)
         if status:
@@ -64,33 +104,48 @@ class MessageRepository(Repository):
             query = query.where(messages.c.coach_id == coach_id)
         if search:
             needle = search.strip().lower()
-            query = query.where(func.lower(messages.c.title).contains(needle) | func.lower(messages.c.body).contains(needle))
+            query = query.where(
+                func.lower(messages.c.title).contains(needle) | func.lower(messages.c.body).contains(needle)
+            )
         with self.engine.connect() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = conn.execute(page_of(query.order_by(messages.c.created_at.desc(), messages.c.id), limit, offset))
             return [dict(r) for r in rows.mappings()], total
 
-    def update(self, actor: Actor, message_id: str, changes: dict, expected_version: int | None = None,
-               action: str = "edit", client_ids: list[str] | None = None) -> Message:
+    def update(
+        self,
+        actor: Actor,
+        message_id: str,
+        changes: dict,
+        expected_version: int | None = None,
+        action: str = "edit",
+        client_ids: list[str] | None = None,
+    ) -> Message:
         """Apply changes if the version still matches; bump the version and audit old and new values."""
         current = self.get(actor, message_id)
         if expected_version is not None and current.version != expected_version:
             raise Conflict("This message was changed by someone else. Reload and try again.")
         now = self.clock()
         columns = {k: v for k, v in changes.items() if k in _COLUMNS}
-        query = (messages.update().where(messages.c.id == message_id, messages.c.version == current.version)
-                 .values(**columns, version=current.version + 1, updated_at=now))
+        query = (
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.version == current.version)
+            .values(**columns, version=current.version + 1, updated_at=now)
+        )
         with self.engine.begin() as conn:
             if conn.execute(query).rowcount != 1:
                 raise Conflict("This message was changed by someone else. Reload and try again.")
             if client_ids is not None:
                 conn.execute(delete(message_recipients).where(message_recipients.c.message_id == message_id))
                 if client_ids:
-                    conn.execute(insert(message_recipients), [{"message_id": message_id, "client_id": c} for c in client_ids])
+                    conn.execute(
+                        insert(message_recipients), [{"message_id": message_id, "client_id": c} for c in client_ids]
+                    )
             new = dict(columns, **({"client_ids": client_ids} if client_ids is not None else {}))
             old = {k: getattr(current, k) for k in new}
-            audit.record(conn, now, actor.account_id, current.coach_id, message_id, action,
-                         _audited(old), _audited(new))
+            audit.record(
+                conn, now, actor.account_id, current.coach_id, message_id, action, _audited(old), _audited(new)
+            )
         return self.get(actor, message_id)
 
     def system_update(self, message_id: str, **changes) -> None:
@@ -103,16 +158,20 @@ class MessageRepository(Repository):
         with self.engine.begin() as conn:
             conn.execute(delete(qstash_links).where(qstash_links.c.message_id == message_id))
             if links:
-                conn.execute(insert(qstash_links), [{"message_id": message_id, "zone": z, "qstash_id": q}
-                                                    for z, q in links.items()])
-            conn.execute(messages.update().where(messages.c.id == message_id)
-                         .values(qstash_id=",".join(links.values()) or None))
+                conn.execute(
+                    insert(qstash_links),
+                    [{"message_id": message_id, "zone": z, "qstash_id": q} for z, q in links.items()],
+                )
+            conn.execute(
+                messages.update().where(messages.c.id == message_id).values(qstash_id=",".join(links.values()) or None)
+            )
 
     def qstash_links(self, message_id: str) -> dict[str, str]:
         """Zone group → QStash id for a message."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(qstash_links.c.zone, qstash_links.c.qstash_id)
-                                .where(qstash_links.c.message_id == message_id))
+            rows = conn.execute(
+                select(qstash_links.c.zone, qstash_links.c.qstash_id).where(qstash_links.c.message_id == message_id)
+            )
             return {zone: qid for zone, qid in rows}
 
     def find_by_qstash_id(self, qstash_id: str) -> str | None:
@@ -123,8 +182,13 @@ class MessageRepository(Repository):
     def active_recurring_ids(self) -> list[str]:
         """Ids of recurring messages that should have live QStash schedules (drift check)."""
         with self.engine.connect() as conn:
-            return list(conn.scalars(select(messages.c.id).where(messages.c.kind != "once",
-                                                                 messages.c.status.in_(("scheduled", "paused")))))
+            return list(
+                conn.scalars(
+                    select(messages.c.id).where(
+                        messages.c.kind != "once", messages.c.status.in_(("scheduled", "paused"))
+                    )
+                )
+            )
 
 
 def _audited(values: dict, client_ids=None) -> dict:

@@ -1,4 +1,5 @@
 """INSERT ... ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
+
 from __future__ import annotations
 
 from sqlalchemy import Table, func, select
@@ -16,7 +17,7 @@ def insert_ignoring_conflicts(conn, table: Table, rows: list[dict], count_where=
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing()
     if count_where is None:
-        key = list(table.primary_key.columns)[0]
+        key = next(iter(table.primary_key.columns))
         return len(conn.execute(statement.values(rows).returning(key)).all())
     count = select(func.count()).select_from(table).where(count_where)
     before = conn.scalar(count)

@@ -1,4 +1,5 @@
 """Development server for the webhook: `python -m services.webhook` (production uses gunicorn)."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,13 @@ def main() -> None:
     """Serve on WEBHOOK_HOST:WEBHOOK_PORT with threads."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     services = build_services()
-    run_simple(services.settings.webhook_host, services.settings.webhook_port, create_app(services),
-               threaded=True, use_reloader=False)
+    run_simple(
+        services.settings.webhook_host,
+        services.settings.webhook_port,
+        create_app(services),
+        threaded=True,
+        use_reloader=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Flask app factory: the delivery webhook, the guide's scheduling endpoint, and a health check."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,9 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         if payload is None:
             return _reply(permanent("body must be a JSON object"))
         retried = request.headers.get("Upstash-Retried", "0")
-        answer = services.delivery.fire(payload, request.headers.get("Upstash-Message-Id"),
-                                        int(retried) if retried.isdigit() else 0)
+        answer = services.delivery.fire(
+            payload, request.headers.get("Upstash-Message-Id"), int(retried) if retried.isdigit() else 0
+        )
         log.info("firing %s: %s", request.headers.get("Upstash-Message-Id"), answer.status)
         return _reply(answer)
 

@@ -1,4 +1,5 @@
 """Request authentication: QStash's signature on the raw body and/or the bearer key, in constant time."""
+
 from __future__ import annotations
 
 import hmac
@@ -24,8 +25,9 @@ class WebhookAuth:
             return False
         try:
             body = raw_body.decode("utf-8")
-            self.receiver.verify(signature=signature, body=body, url=self.expected_url,
-                                 clock_tolerance=self.clock_tolerance)
+            self.receiver.verify(
+                signature=signature, body=body, url=self.expected_url, clock_tolerance=self.clock_tolerance
+            )
             return True
         except (SignatureError, UnicodeDecodeError, KeyError, ValueError):
             return False

@@ -1,4 +1,5 @@
 """The real product as subprocesses (local QStash, webhook, Streamlit) on free ports, and a real Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -16,11 +17,31 @@ from services import local_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SECRET_ENV = ("QSTASH_TOKEN", "QSTASH_URL", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY",
-              "SCHEDULER_API_KEY", "DATABASE_URL", "STREAM_API_KEY", "STREAM_API_SECRET", "SUPABASE_URL",
-              "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "NEXT_PUBLIC_APP_URL", "WEBHOOK_PUBLIC_URL")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SECRET_ENV = (
+    "QSTASH_TOKEN",
+    "QSTASH_URL",
+    "QSTASH_CURRENT_SIGNING_KEY",
+    "QSTASH_NEXT_SIGNING_KEY",
+    "SCHEDULER_API_KEY",
+    "DATABASE_URL",
+    "STREAM_API_KEY",
+    "STREAM_API_SECRET",
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "NEXT_PUBLIC_APP_URL",
+    "WEBHOOK_PUBLIC_URL",
+)
 
 
 def pytest_configure(config):
@@ -56,8 +77,14 @@ class Product:
         self.ports = {"qstash": free_port(), "webhook": free_port(), "app": free_port()}
         self.processes: list[tuple[subprocess.Popen, object]] = []
         base = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-        self.env = dict(base, DATA_DIR=str(data_dir), LOCAL_QSTASH_PORT=str(self.ports["qstash"]),
-                        WEBHOOK_PORT=str(self.ports["webhook"]), WEBHOOK_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
+        self.env = dict(
+            base,
+            DATA_DIR=str(data_dir),
+            LOCAL_QSTASH_PORT=str(self.ports["qstash"]),
+            WEBHOOK_PORT=str(self.ports["webhook"]),
+            WEBHOOK_HOST="127.0.0.1",
+            PYTHONUNBUFFERED="1",
+        )
 
     @property
     def url(self) -> str:
@@ -65,13 +92,13 @@ class Product:
 
     def start(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
         log = self.data_dir.parent / f"{name}.log"
-        handle = open(log, "w")
+        handle = open(log, "w")  # noqa: SIM115 - open while the process runs; closed in stop()
         process = subprocess.Popen(args, cwd=ROOT, env=env or self.env, stdout=handle, stderr=subprocess.STDOUT)
         self.processes.append((process, handle))
         return process, log
 
     def run(self, args: list[str]) -> None:
-        done = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 
     def stop(self) -> None:
@@ -90,23 +117,66 @@ def product(tmp_path):
     data_dir = tmp_path / "data"
     secrets = local_secrets.load_or_create(data_dir)
     running = Product(data_dir)
-    qstash_env = dict(running.env, QSTASH_TOKEN=secrets["qstash_token"],
-                      QSTASH_CURRENT_SIGNING_KEY=secrets["qstash_current_signing_key"],
-                      QSTASH_NEXT_SIGNING_KEY=secrets["qstash_next_signing_key"])
+    qstash_env = dict(
+        running.env,
+        QSTASH_TOKEN=secrets["qstash_token"],
+        QSTASH_CURRENT_SIGNING_KEY=secrets["qstash_current_signing_key"],
+        QSTASH_NEXT_SIGNING_KEY=secrets["qstash_next_signing_key"],
+    )
     py = sys.executable
     try:
-        process, log = running.start("qstash", [py, "-m", "local_qstash", "--port", str(running.ports["qstash"]),
-                                                "--data-dir", str(data_dir / "qstash"), "--backoff-scale", "0.01"],
-                                     env=qstash_env)
+        process, log = running.start(
+            "qstash",
+            [
+                py,
+                "-m",
+                "local_qstash",
+                "--port",
+                str(running.ports["qstash"]),
+                "--data-dir",
+                str(data_dir / "qstash"),
+                "--backoff-scale",
+                "0.01",
+            ],
+            env=qstash_env,
+        )
         wait_http(f"http://127.0.0.1:{running.ports['qstash']}/healthz", process, log)
         running.run([py, "-m", "services", "migrate"])
         running.run([py, "-m", "services", "seed"])
-        process, log = running.start("webhook", [py, "-m", "flask", "--app", "services.webhook:create_app()", "run",
-                                                 "--host", "127.0.0.1", "--port", str(running.ports["webhook"])])
+        process, log = running.start(
+            "webhook",
+            [
+                py,
+                "-m",
+                "flask",
+                "--app",
+                "services.webhook:create_app()",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(running.ports["webhook"]),
+            ],
+        )
         wait_http(f"http://127.0.0.1:{running.ports['webhook']}/healthz", process, log)
-        process, log = running.start("app", [py, "-m", "streamlit", "run", "app.py", "--server.port",
-                                             str(running.ports["app"]), "--server.address", "127.0.0.1",
-                                             "--server.headless", "true", "--server.fileWatcherType", "none"])
+        process, log = running.start(
+            "app",
+            [
+                py,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(running.ports["app"]),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+        )
         wait_http(f"{running.url}/_stcore/health", process, log)
         yield running
     finally:

@@ -1,4 +1,5 @@
 """The demo story in a real browser against the running product: schedule, wait, see it arrive."""
+
 from __future__ import annotations
 
 import os

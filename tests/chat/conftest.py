@@ -1,4 +1,5 @@
 """Fixtures: a fresh Stream stand-in per test and a gateway pointed at it."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,11 +16,11 @@ def client_user(n: int) -> ChatUser:
     return ChatUser(f"client-{n:04d}", f"Client {n}")
 
 
-def outgoing(n: int, text: str = "Time for your check-in!", message_id: str | None = None,
-             coach: ChatUser = COACH) -> OutgoingMessage:
+def outgoing(
+    n: int, text: str = "Time for your check-in!", message_id: str | None = None, coach: ChatUser = COACH
+) -> OutgoingMessage:
     """The n-th client's message, with a deterministic id like the delivery service's."""
-    return OutgoingMessage(message_id or f"sm-42-20260301T0900Z-client-{n:04d}", coach,
-                           client_user(n), text)
+    return OutgoingMessage(message_id or f"sm-42-20260301T0900Z-client-{n:04d}", coach, client_user(n), text)
 
 
 @pytest.fixture
@@ -30,8 +31,7 @@ def standin():
 
 @pytest.fixture
 def gateway(standin):
-    gw = StreamChatGateway(standin.api_key, standin.api_secret, base_url=standin.url,
-                           timeout=5.0)
+    gw = StreamChatGateway(standin.api_key, standin.api_secret, base_url=standin.url, timeout=5.0)
     yield gw
     gw.close()
 
@@ -39,7 +39,6 @@ def gateway(standin):
 @pytest.fixture
 def sdk(standin):
     """The official SDK client, driven directly to show what the stand-in enforces."""
-    client = StreamChat(api_key=standin.api_key, api_secret=standin.api_secret,
-                        base_url=standin.url)
+    client = StreamChat(api_key=standin.api_key, api_secret=standin.api_secret, base_url=standin.url)
     yield client
     client.session.close()

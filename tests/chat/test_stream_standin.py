@@ -1,4 +1,5 @@
 """The stand-in enforces Stream's rules: the official SDK driven directly, no gateway."""
+
 from __future__ import annotations
 
 import time
@@ -29,14 +30,17 @@ def _api_error(call) -> StreamAPIException:
     return caught.value
 
 
-@pytest.mark.parametrize("channel_id, says", [
-    ("coach:client", "can't contain the : character"),
-    ("messaging:messaging_coach_client", "can't contain the : character"),
-    ("!members-abc", "can't contain the ! character"),
-    ("c" * 65, "longer than 64"),
-    ("Dm-Upper", "only a-z"),
-    ("dm.dot", "only a-z"),
-])
+@pytest.mark.parametrize(
+    ("channel_id", "says"),
+    [
+        ("coach:client", "can't contain the : character"),
+        ("messaging:messaging_coach_client", "can't contain the : character"),
+        ("!members-abc", "can't contain the ! character"),
+        ("c" * 65, "longer than 64"),
+        ("Dm-Upper", "only a-z"),
+        ("dm.dot", "only a-z"),
+    ],
+)
 def test_invalid_channel_ids_are_refused_with_code_4(sdk, channel_id, says):
     _users(sdk, "coach", "client")
 
@@ -59,7 +63,8 @@ def test_members_must_be_upserted_before_the_channel(sdk, standin):
     error = _api_error(lambda: _channel(sdk))
 
     assert (error.status_code, error.error_code) == (400, 4)
-    assert "don't exist" in error.error_message and "client" in error.error_message
+    assert "don't exist" in error.error_message
+    assert "client" in error.error_message
     assert standin.channels() == []
 
 
@@ -78,7 +83,8 @@ def test_server_side_create_needs_a_creator(sdk):
 
     error = _api_error(lambda: channel.query(watch=False, state=False))
 
-    assert error.status_code == 400 and "created_by" in error.error_message
+    assert error.status_code == 400
+    assert "created_by" in error.error_message
 
 
 def test_duplicate_message_id_is_refused_with_already_exists(sdk, standin):
@@ -89,7 +95,7 @@ def test_duplicate_message_id_is_refused_with_already_exists(sdk, standin):
     error = _api_error(lambda: channel.send_message({"id": "msg-1", "text": "hi"}, "coach"))
 
     assert (error.status_code, error.error_code) == (400, 4)
-    assert 'a message with ID msg-1 already exists' in error.error_message
+    assert "a message with ID msg-1 already exists" in error.error_message
     assert len(standin.messages("dm-abc")) == 1
 
 
@@ -136,8 +142,7 @@ def test_messages_read_back_through_the_sdk(sdk):
 
 
 def test_wrong_secret_is_401_code_43(standin):
-    other = StreamChat(standin.api_key, "not-the-secret-but-long-enough-0123456789",
-                       base_url=standin.url)
+    other = StreamChat(standin.api_key, "not-the-secret-but-long-enough-0123456789", base_url=standin.url)
 
     error = _api_error(lambda: other.upsert_users([{"id": "x"}]))
 
@@ -151,28 +156,41 @@ def test_wrong_api_key_is_401(standin):
     assert _api_error(lambda: other.upsert_users([{"id": "x"}])).status_code == 401
 
 
-@pytest.mark.parametrize("headers", [
-    {"Stream-Auth-Type": "jwt"},                                 # no token
-    {"Authorization": "server-token"},                           # no auth type
-    {"Authorization": "not.a.jwt", "Stream-Auth-Type": "jwt"},   # garbage token
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Stream-Auth-Type": "jwt"},  # no token
+        {"Authorization": "server-token"},  # no auth type
+        {"Authorization": "not.a.jwt", "Stream-Auth-Type": "jwt"},  # garbage token
+    ],
+)
 def test_requests_without_a_valid_server_token_are_401(standin, headers):
     headers = dict(headers)
     if headers.get("Authorization") == "server-token":
         headers["Authorization"] = jwt.encode({"server": True}, standin.api_secret, "HS256")
 
-    answer = requests.post(f"{standin.url}/users", params={"api_key": standin.api_key},
-                           json={"users": {"x": {"id": "x"}}}, headers=headers, timeout=5)
+    answer = requests.post(
+        f"{standin.url}/users",
+        params={"api_key": standin.api_key},
+        json={"users": {"x": {"id": "x"}}},
+        headers=headers,
+        timeout=5,
+    )
 
-    assert answer.status_code == 401 and answer.json()["StatusCode"] == 401
+    assert answer.status_code == 401
+    assert answer.json()["StatusCode"] == 401
 
 
 def test_user_tokens_cannot_do_server_calls(standin):
     token = jwt.encode({"user_id": "client"}, standin.api_secret, "HS256")
 
-    answer = requests.post(f"{standin.url}/users", params={"api_key": standin.api_key},
-                           json={"users": {"x": {"id": "x"}}}, timeout=5,
-                           headers={"Authorization": token, "Stream-Auth-Type": "jwt"})
+    answer = requests.post(
+        f"{standin.url}/users",
+        params={"api_key": standin.api_key},
+        json={"users": {"x": {"id": "x"}}},
+        timeout=5,
+        headers={"Authorization": token, "Stream-Auth-Type": "jwt"},
+    )
 
     assert answer.status_code == 403
 
@@ -182,31 +200,30 @@ def test_rate_limit_window_counts_down_then_429_then_resets(sdk, standin):
     channel = _channel(sdk)
     standin.rate_limit(3, window=1.0)
 
-    remaining = [channel.send_message({"text": f"m{i}"}, "coach").rate_limit().remaining
-                 for i in range(3)]
+    remaining = [channel.send_message({"text": f"m{i}"}, "coach").rate_limit().remaining for i in range(3)]
     error = _api_error(lambda: channel.send_message({"text": "over"}, "coach"))
     time.sleep(1.1)
     after = channel.send_message({"text": "next window"}, "coach").rate_limit()
 
     assert remaining == [2, 1, 0]
     assert (error.status_code, error.error_code) == (429, 9)
-    assert after.limit == 3 and after.remaining == 2
+    assert after.limit == 3
+    assert after.remaining == 2
     assert len(standin.messages()) == 4
 
 
 def test_429_carries_the_rate_limit_headers(standin):
     standin.rate_limit(1, window=60)
     params = {"api_key": standin.api_key}
-    headers = {"Authorization": jwt.encode({"server": True}, standin.api_secret, "HS256"),
-               "Stream-Auth-Type": "jwt"}
+    headers = {"Authorization": jwt.encode({"server": True}, standin.api_secret, "HS256"), "Stream-Auth-Type": "jwt"}
     url = f"{standin.url}/channels/messaging/dm-x/message"
     requests.post(url, params=params, json={"message": {"text": "a"}}, headers=headers, timeout=5)
 
     before = time.time()
-    answer = requests.post(url, params=params, json={"message": {"text": "b"}}, headers=headers,
-                           timeout=5)
+    answer = requests.post(url, params=params, json={"message": {"text": "b"}}, headers=headers, timeout=5)
 
-    assert answer.status_code == 429 and answer.json()["code"] == 9
+    assert answer.status_code == 429
+    assert answer.json()["code"] == 9
     assert answer.headers["X-RateLimit-Limit"] == "1"
     assert answer.headers["X-RateLimit-Remaining"] == "0"
     assert before + 58 < int(answer.headers["X-RateLimit-Reset"]) <= before + 61
@@ -236,7 +253,8 @@ def test_fail_next_n_calls_then_recover(sdk, standin):
     codes = [_api_error(lambda: _users(sdk, "a")).status_code for _ in range(2)]
     _users(sdk, "a")
 
-    assert codes == [500, 500] and "a" in standin.users()
+    assert codes == [500, 500]
+    assert "a" in standin.users()
 
 
 def test_fail_one_message_id_until_cleared(sdk, standin):
@@ -245,8 +263,7 @@ def test_fail_one_message_id_until_cleared(sdk, standin):
     standin.fail(503, times=None, message_id="poison")
 
     for _ in range(3):
-        assert _api_error(lambda: channel.send_message({"id": "poison", "text": "x"},
-                                                       "coach")).status_code == 503
+        assert _api_error(lambda: channel.send_message({"id": "poison", "text": "x"}, "coach")).status_code == 503
     channel.send_message({"id": "fine", "text": "x"}, "coach")
     standin.clear_faults()
     channel.send_message({"id": "poison", "text": "x"}, "coach")
@@ -281,8 +298,7 @@ def test_concurrent_sends_are_atomic(standin):
     def send(message_id):
         own = StreamChat(standin.api_key, standin.api_secret, base_url=standin.url)
         try:
-            own.channel("messaging", "dm-abc").send_message({"id": message_id, "text": "x"},
-                                                            "coach")
+            own.channel("messaging", "dm-abc").send_message({"id": message_id, "text": "x"}, "coach")
             return "stored"
         except StreamAPIException as exc:
             return "duplicate" if "already exists" in exc.error_message else "error"
@@ -291,5 +307,6 @@ def test_concurrent_sends_are_atomic(standin):
     with ThreadPoolExecutor(max_workers=50) as pool:
         outcomes = list(pool.map(send, ids))
 
-    assert outcomes.count("stored") == 50 and outcomes.count("duplicate") == 40
+    assert outcomes.count("stored") == 50
+    assert outcomes.count("duplicate") == 40
     assert sorted(m["id"] for m in standin.messages()) == sorted(set(ids))

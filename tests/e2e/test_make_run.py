@@ -1,10 +1,10 @@
 """`make run`'s processes (honcho + Procfile) on spare ports: demo data, the welcome arrives, the guide's curls."""
+
 import json
 import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -28,11 +28,22 @@ def running(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("run") / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QSTASH", "STREAM_", "DATABASE_URL"))}
     env.update({k: str(v) for k, v in ports.items()}, DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "services", "migrate"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    log = open(data_dir.parent / "honcho.log", "w")
-    process = subprocess.Popen([str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-m", "services", "migrate"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    log = open(data_dir.parent / "honcho.log", "w")  # noqa: SIM115 - closed after honcho stops
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_until(lambda: _ok(f"http://127.0.0.1:{ports['DASHBOARD_PORT']}/_stcore/health"), timeout=90, interval=0.5)
         wait_until(lambda: _ok(f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/healthz"), timeout=30, interval=0.5)
@@ -62,6 +73,7 @@ def test_demo_welcome_arrives_in_the_local_inbox(running):
     from services.bootstrap import build_services
     from services.config import load_settings
     from services.domain import Actor
+
     _, data_dir = running
     services = build_services(load_settings(data_dir=data_dir), migrate=False)
     coach = services.store.accounts.find_by_email("coach@example.com")[0]
@@ -75,13 +87,29 @@ def test_guide_curl_process_scheduled_messages(running):
     """The guide's webhook curl with the bearer key: an unknown message id gets 489 and a reason."""
     ports, data_dir = running
     key = json.loads((data_dir / "secrets.json").read_text())["scheduler_api_key"]
-    status, body = _curl("-X", "POST", f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/api/process-scheduled-messages",
-                         "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {key}",
-                         "-d", '{"messageId": "test", "coachId": "your-coach-id"}')
+    status, body = _curl(
+        "-X",
+        "POST",
+        f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/api/process-scheduled-messages",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        f"Authorization: Bearer {key}",
+        "-d",
+        '{"messageId": "test", "coachId": "your-coach-id"}',
+    )
     assert (status, body) == (489, {"error": "unknown message"})
-    status, body = _curl("-X", "POST", f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/api/process-scheduled-messages",
-                         "-H", "Content-Type: application/json", "-H", "Authorization: Bearer wrong",
-                         "-d", '{"messageId": "test", "coachId": "your-coach-id"}')
+    status, body = _curl(
+        "-X",
+        "POST",
+        f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/api/process-scheduled-messages",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        "Authorization: Bearer wrong",
+        "-d",
+        '{"messageId": "test", "coachId": "your-coach-id"}',
+    )
     assert (status, body) == (401, {"error": "unauthorized"})
 
 
@@ -89,10 +117,15 @@ def test_guide_curl_qstash_schedule(running):
     """The guide's scheduling curl: without the key 401; with it, an unknown message is a clear 400."""
     ports, data_dir = running
     url = f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/api/qstash-schedule"
-    payload = '{"messageId": "test-123", "scheduledTime": "2024-01-01T10:00:00Z", "coachId": "your-coach-id", ' \
-              '"scheduleType": "once"}'
-    assert _curl("-X", "POST", url, "-H", "Content-Type: application/json", "-d", payload) == \
-        (401, {"error": "unauthorized"})
+    payload = (
+        '{"messageId": "test-123", "scheduledTime": "2024-01-01T10:00:00Z", "coachId": "your-coach-id", '
+        '"scheduleType": "once"}'
+    )
+    assert _curl("-X", "POST", url, "-H", "Content-Type: application/json", "-d", payload) == (
+        401,
+        {"error": "unauthorized"},
+    )
     key = json.loads((data_dir / "secrets.json").read_text())["scheduler_api_key"]
-    assert _curl("-X", "POST", url, "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {key}",
-                 "-d", payload) == (400, {"error": "No such message for this coach."})
+    assert _curl(
+        "-X", "POST", url, "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {key}", "-d", payload
+    ) == (400, {"error": "No such message for this coach."})

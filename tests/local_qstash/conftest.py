@@ -1,4 +1,5 @@
 """Fixtures: a recording receiver, in-process local QStash servers, SDK clients, a verifier."""
+
 import secrets
 import time
 
@@ -39,8 +40,11 @@ def make_server(tmp_path, keys, token):
         settings = dict(backoff_scale=0.001, timeout=2.0, workers=4)
         settings.update(overrides)
         config = Config(
-            data_dir=data_dir or tmp_path / "lq", token=token, port=0,
-            current_signing_key=current or keys[0], next_signing_key=next_ or keys[1],
+            data_dir=data_dir or tmp_path / "lq",
+            token=token,
+            port=0,
+            current_signing_key=current or keys[0],
+            next_signing_key=next_ or keys[1],
             **settings,
         )
         server = start_in_thread(config, clock=clock)

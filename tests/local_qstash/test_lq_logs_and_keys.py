@@ -1,4 +1,5 @@
 """Logs through the SDK, signing-key rotation across restarts, and key storage."""
+
 import json
 import os
 import stat
@@ -17,7 +18,8 @@ def test_logs_filter_and_cursor(client, receiver):
     time.sleep(0.2)
     mine = client.log.list(filter={"message_id": ids[1]}).logs
     assert [log.state for log in mine] == [LogState.DELIVERED, LogState.ACTIVE, LogState.CREATED]
-    assert {log.message_id for log in mine} == {ids[1]} and mine[0].url == receiver.url("/l")
+    assert {log.message_id for log in mine} == {ids[1]}
+    assert mine[0].url == receiver.url("/l")
     delivered = client.log.list(filter={"state": LogState.DELIVERED}).logs
     assert sorted(log.message_id for log in delivered) == sorted(ids)
     seen, cursor = [], None
@@ -28,10 +30,12 @@ def test_logs_filter_and_cursor(client, receiver):
         cursor = page.cursor
         if cursor is None:
             break
-    assert len(seen) == 9 and len({(l.message_id, l.state, l.time) for l in seen}) == 9
-    assert [l.time for l in seen] == sorted((l.time for l in seen), reverse=True)
+    assert len(seen) == 9
+    assert len({(entry.message_id, entry.state, entry.time) for entry in seen}) == 9
+    assert [entry.time for entry in seen] == sorted((entry.time for entry in seen), reverse=True)
     recent = client.log.list(filter={"from_time": seen[0].time, "url": receiver.url("/l")}).logs
-    assert recent and all(l.time >= seen[0].time for l in recent)
+    assert recent
+    assert all(entry.time >= seen[0].time for entry in recent)
 
 
 def test_logs_endpoint_alias(client, receiver):
@@ -40,7 +44,8 @@ def test_logs_endpoint_alias(client, receiver):
     receiver.wait_for(1)
     events = client.http.request(path="/v2/events", method="GET")
     logs = client.http.request(path="/v2/logs", method="GET")
-    assert logs["events"] and logs["events"][-1] == events["events"][-1]
+    assert logs["events"]
+    assert logs["events"][-1] == events["events"][-1]
 
 
 def test_delivery_after_key_rotation(make_server, token, receiver, tmp_path):
@@ -68,13 +73,13 @@ def test_generated_secrets_are_private_and_reused(tmp_path):
     path = tmp_path / KEY_FILE
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert load_secrets(tmp_path, {}) == first
-    assert len(set(first.values())) == 3 and all(len(v) >= 32 for v in first.values())
+    assert len(set(first.values())) == 3
+    assert all(len(v) >= 32 for v in first.values())
 
 
 def test_env_secrets_win(tmp_path):
     """QSTASH_* env values override stored ones, and the repr hides them."""
-    env = {"QSTASH_TOKEN": "t" * 40, "QSTASH_CURRENT_SIGNING_KEY": "c" * 40,
-           "QSTASH_NEXT_SIGNING_KEY": "n" * 40}
+    env = {"QSTASH_TOKEN": "t" * 40, "QSTASH_CURRENT_SIGNING_KEY": "c" * 40, "QSTASH_NEXT_SIGNING_KEY": "n" * 40}
     config = config_from_args(["--data-dir", str(tmp_path), "--port", "0"], environ=env)
     assert (config.token, config.current_signing_key, config.next_signing_key) == tuple(env.values())
     assert "t" * 40 not in repr(config)

@@ -1,4 +1,5 @@
 """Publishing through the official SDK: signed delivery, timing, dedup, headers, cancel, auth."""
+
 import time
 
 import httpx
@@ -10,11 +11,13 @@ from qstash.errors import QStashError, SignatureError
 def test_publish_is_delivered_signed_with_body_and_headers_unchanged(client, receiver, verify):
     """A published JSON message arrives once, signed for its URL, body byte-for-byte."""
     url = receiver.url("/hook?tenant=1")
-    res = client.message.publish_json(url=url, body={"messageId": 7, "text": "héllo"},
-                                      headers={"Authorization": "Bearer sched-key", "X-Trace": "t1"})
+    res = client.message.publish_json(
+        url=url, body={"messageId": 7, "text": "héllo"}, headers={"Authorization": "Bearer sched-key", "X-Trace": "t1"}
+    )
     (req,) = receiver.wait_for(1)
-    assert req.method == "POST" and req.path == "/hook?tenant=1"
-    assert req.body == '{"messageId": 7, "text": "h\\u00e9llo"}'.encode()
+    assert req.method == "POST"
+    assert req.path == "/hook?tenant=1"
+    assert req.body == b'{"messageId": 7, "text": "h\\u00e9llo"}'
     assert req.header("Upstash-Message-Id") == res.message_id
     assert req.header("Upstash-Retried") == "0"
     assert req.header("Content-Type") == "application/json"
@@ -53,9 +56,13 @@ def test_deduplication_id_returns_202_and_first_id(client, receiver, server, tok
     first = client.message.publish_json(url=receiver.url("/d"), body={"n": 1}, deduplication_id="abc")
     again = client.message.publish_json(url=receiver.url("/d"), body={"n": 2}, deduplication_id="abc")
     assert (again.message_id, again.deduplicated, first.deduplicated) == (first.message_id, True, False)
-    raw = httpx.post(f"{server.base_url}/v2/publish/{receiver.url('/d')}", content=b"x",
-                     headers={"Authorization": f"Bearer {token}", "Upstash-Deduplication-Id": "abc"})
-    assert raw.status_code == 202 and raw.json() == {"messageId": first.message_id, "deduplicated": True}
+    raw = httpx.post(
+        f"{server.base_url}/v2/publish/{receiver.url('/d')}",
+        content=b"x",
+        headers={"Authorization": f"Bearer {token}", "Upstash-Deduplication-Id": "abc"},
+    )
+    assert raw.status_code == 202
+    assert raw.json() == {"messageId": first.message_id, "deduplicated": True}
     receiver.wait_for(1)
     time.sleep(0.3)
     assert [r.body for r in receiver.received()] == [b'{"n": 1}']
@@ -66,8 +73,10 @@ def test_content_based_deduplication(client, receiver):
     a = client.message.publish_json(url=receiver.url("/c"), body={"k": 1}, content_based_deduplication=True)
     b = client.message.publish_json(url=receiver.url("/c"), body={"k": 1}, content_based_deduplication=True)
     c = client.message.publish_json(url=receiver.url("/c"), body={"k": 2}, content_based_deduplication=True)
-    assert b.deduplicated and b.message_id == a.message_id
-    assert not c.deduplicated and c.message_id != a.message_id
+    assert b.deduplicated
+    assert b.message_id == a.message_id
+    assert not c.deduplicated
+    assert c.message_id != a.message_id
 
 
 def test_get_and_cancel_pending_message(client, receiver):
@@ -87,8 +96,7 @@ def test_get_and_cancel_pending_message(client, receiver):
 
 def test_cancel_many(client, receiver):
     """Bulk cancel answers how many were cancelled."""
-    ids = [client.message.publish_json(url=receiver.url("/m"), body={}, delay="5s").message_id
-           for _ in range(3)]
+    ids = [client.message.publish_json(url=receiver.url("/m"), body={}, delay="5s").message_id for _ in range(3)]
     assert client.message.cancel_many(ids[:2]) == 2
     assert client.message.cancel_all() == 1
 
@@ -108,7 +116,8 @@ def test_wrong_or_missing_token_is_401(server, receiver):
     with pytest.raises(QStashError, match="401"):
         bad.schedule.list()
     missing = httpx.get(f"{server.base_url}/v2/schedules")
-    assert missing.status_code == 401 and "error" in missing.json()
+    assert missing.status_code == 401
+    assert "error" in missing.json()
     assert httpx.get(f"{server.base_url}/healthz").status_code == 200
     assert receiver.received() == []
 
@@ -121,7 +130,8 @@ def test_signing_keys_endpoint(client, keys):
 
 def test_batch_publish(client, receiver):
     """message.batch_json publishes each item."""
-    res = client.message.batch_json([{"url": receiver.url("/b1"), "body": {"i": 1}},
-                                     {"url": receiver.url("/b2"), "body": {"i": 2}}])
+    res = client.message.batch_json(
+        [{"url": receiver.url("/b1"), "body": {"i": 1}}, {"url": receiver.url("/b2"), "body": {"i": 2}}]
+    )
     assert len({r.message_id for r in res}) == 2
     assert sorted(r.path for r in receiver.wait_for(2)) == ["/b1", "/b2"]

@@ -1,4 +1,5 @@
 """The real CLI process: SIGKILL and restart on the same data dir loses nothing."""
+
 import os
 import signal
 import socket
@@ -29,9 +30,25 @@ class Process:
     def __init__(self, data_dir: Path, port: int, env: dict) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "local_qstash", "--host", "127.0.0.1", "--port", str(port),
-             "--data-dir", str(data_dir), "--backoff-scale", "0.001", "--timeout", "5"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "local_qstash",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                "--backoff-scale",
+                "0.001",
+                "--timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
         )
         self.first_line = self.proc.stdout.readline()
@@ -82,13 +99,15 @@ def test_sigkill_then_restart_delivers_pending_message_once(spawn, token, receiv
     url = receiver.url("/after-crash")
     due = int(time.time()) + 3
     res = QStash(token, base_url=proc.base_url, retry=False).message.publish_json(
-        url=url, body={"messageId": 9}, not_before=due)
+        url=url, body={"messageId": 9}, not_before=due
+    )
     proc.kill()
     time.sleep(max(0.0, due - time.time()) + 0.5)  # due passes while nobody is running
     assert receiver.received() == []
     spawn(port)
     (req,) = receiver.wait_for(1, timeout=5)
-    assert req.header("Upstash-Message-Id") == res.message_id and req.body == b'{"messageId": 9}'
+    assert req.header("Upstash-Message-Id") == res.message_id
+    assert req.body == b'{"messageId": 9}'
     verify(req, url)
     time.sleep(1.0)
     assert len(receiver.received()) == 1
@@ -99,8 +118,7 @@ def test_delivery_in_flight_when_killed_is_retried(spawn, token, receiver):
     port = _free_port()
     proc = spawn(port)
     receiver.script("/slow", Answer(200, delay=2.0))
-    res = QStash(token, base_url=proc.base_url, retry=False).message.publish_json(
-        url=receiver.url("/slow"), body={})
+    res = QStash(token, base_url=proc.base_url, retry=False).message.publish_json(url=receiver.url("/slow"), body={})
     receiver.wait_for(1, timeout=5)
     proc.kill()
     spawn(port)

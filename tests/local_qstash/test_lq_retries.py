@@ -1,4 +1,6 @@
 """Failure handling: backoff retries, Retry-After, 489 non-retryable, timeouts, DLQ via the SDK."""
+
+import itertools
 import json
 import time
 
@@ -28,12 +30,14 @@ def test_failed_attempts_are_retried_with_growing_backoff(client, receiver, veri
     assert {r.header("Upstash-Message-Id") for r in attempts} == {res.message_id}
     for req in attempts:
         verify(req, url)
-    gaps = [b.at - a.at for a, b in zip(attempts, attempts[1:])]
-    assert gaps[0] >= 0.010 and gaps[1] >= 0.140  # e^2.5 and e^5 ms at scale 0.001
+    gaps = [b.at - a.at for a, b in itertools.pairwise(attempts)]
+    assert gaps[0] >= 0.010
+    assert gaps[1] >= 0.140
     time.sleep(0.3)
     assert len(receiver.received()) == 3
     states = [log.state for log in client.log.list(filter={"message_id": res.message_id}).logs]
-    assert states[0] == LogState.DELIVERED and states.count(LogState.RETRY) == 2
+    assert states[0] == LogState.DELIVERED
+    assert states.count(LogState.RETRY) == 2
 
 
 def test_retry_after_header_is_honoured(client, receiver):
@@ -58,12 +62,14 @@ def test_489_non_retryable_goes_to_dlq_after_one_attempt(client, receiver):
 def test_exhausted_retries_go_to_dlq_with_failure_callback(client, receiver):
     """retries=2 and always 500: 3 attempts, then DLQ, then the failure callback is called."""
     receiver.script("/down", *[Answer(500)] * 3)
-    res = client.message.publish_json(url=receiver.url("/down"), body={"m": 2}, retries=2,
-                                      failure_callback=receiver.url("/failed"))
+    res = client.message.publish_json(
+        url=receiver.url("/down"), body={"m": 2}, retries=2, failure_callback=receiver.url("/failed")
+    )
     assert len(receiver.wait_for(3, "/down", timeout=5)) == 3
     (callback,) = receiver.wait_for(1, "/failed", timeout=5)
     payload = json.loads(callback.body)
-    assert payload["sourceMessageId"] == res.message_id and payload["status"] == 500
+    assert payload["sourceMessageId"] == res.message_id
+    assert payload["status"] == 500
     entry = _wait_dlq(client, 1)[0]
     assert (entry.message_id, entry.max_retries, payload["dlqId"]) == (res.message_id, 2, entry.dlq_id)
     with pytest.raises(QStashError, match="404"):
@@ -78,33 +84,37 @@ def test_timeout_counts_as_failure(make_server, receiver, token):
     client = QStash(token, base_url=server.base_url, retry=False)
     receiver.script("/slow", Answer(200, delay=1.0))
     client.message.publish_json(url=receiver.url("/slow"), body={})
-    first, second = receiver.wait_for(2, timeout=5)
+    _first, second = receiver.wait_for(2, timeout=5)
     assert second.header("Upstash-Retried") == "1"
     errors = [log.error for log in client.log.list(filter={"state": LogState.ERROR}).logs]
-    assert errors and "timed out" in errors[0]
+    assert errors
+    assert "timed out" in errors[0]
 
 
 def test_connection_refused_is_retried_then_dead_lettered(client):
     """Nobody listening is a failure like any other."""
     res = client.message.publish_json(url="http://127.0.0.1:9/none", body={}, retries=1)
     entry = _wait_dlq(client, 1)[0]
-    assert entry.message_id == res.message_id and entry.response_status == 0
+    assert entry.message_id == res.message_id
+    assert entry.response_status == 0
 
 
 def test_dlq_list_get_delete_and_retry_through_the_sdk(client, receiver, verify):
     """Dead letters can be listed, read, deleted and re-published."""
     receiver.script("/dl", *[Answer(500)] * 4)
-    ids = [client.message.publish_json(url=receiver.url("/dl"), body={"n": n}, retries=0).message_id
-           for n in range(4)]
+    ids = [client.message.publish_json(url=receiver.url("/dl"), body={"n": n}, retries=0).message_id for n in range(4)]
     entries = _wait_dlq(client, 4)
     assert {e.message_id for e in entries} == set(ids)
     page = client.dlq.list(count=3)
-    assert len(page.messages) == 3 and page.cursor
+    assert len(page.messages) == 3
+    assert page.cursor
     rest = client.dlq.list(count=3, cursor=page.cursor)
-    assert len(rest.messages) == 1 and rest.cursor is None
+    assert len(rest.messages) == 1
+    assert rest.cursor is None
     assert client.dlq.list(filter={"message_id": ids[0]}).messages[0].message_id == ids[0]
     one = client.dlq.get(entries[0].dlq_id)
-    assert one.body == entries[0].body and one.response_status == 500
+    assert one.body == entries[0].body
+    assert one.response_status == 500
     client.dlq.delete(entries[0].dlq_id)
     with pytest.raises(QStashError, match="404"):
         client.dlq.get(entries[0].dlq_id)

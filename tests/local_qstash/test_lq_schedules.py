@@ -1,6 +1,7 @@
 """Schedules through the SDK: upsert, read, pause/resume, delete, firing, DST, missed slots."""
+
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from qstash import QStash
@@ -19,17 +20,27 @@ def _ms(text: str) -> int:
 def test_create_upsert_get_list_pause_resume_delete(client, receiver):
     """The same schedule id twice is one schedule with the newer cron."""
     url = receiver.url("/tick")
-    sid = client.schedule.create_json(destination=url, cron="0 9 * * *", body={"messageId": 1},
-                                      schedule_id="msg-1.daily_ny", headers={"Authorization": "Bearer k"},
-                                      retries=2)
-    again = client.schedule.create_json(destination=url, cron="CRON_TZ=Europe/Paris 30 8 * * 1",
-                                        body={"messageId": 1}, schedule_id="msg-1.daily_ny")
+    sid = client.schedule.create_json(
+        destination=url,
+        cron="0 9 * * *",
+        body={"messageId": 1},
+        schedule_id="msg-1.daily_ny",
+        headers={"Authorization": "Bearer k"},
+        retries=2,
+    )
+    again = client.schedule.create_json(
+        destination=url, cron="CRON_TZ=Europe/Paris 30 8 * * 1", body={"messageId": 1}, schedule_id="msg-1.daily_ny"
+    )
     assert sid == again == "msg-1.daily_ny"
     (only,) = client.schedule.list()
     got = client.schedule.get(sid)
     assert only.schedule_id == got.schedule_id == sid
     assert (got.cron, got.destination, got.body, got.paused) == (
-        "CRON_TZ=Europe/Paris 30 8 * * 1", url, '{"messageId": 1}', False)
+        "CRON_TZ=Europe/Paris 30 8 * * 1",
+        url,
+        '{"messageId": 1}',
+        False,
+    )
     assert got.next_schedule_time > got.created_at
     client.schedule.pause(sid)
     assert client.schedule.get(sid).paused is True
@@ -49,22 +60,30 @@ def test_generated_schedule_id_and_post_pause(client, receiver, server, token):
     assert client.schedule.get(sid).paused is True
 
 
-@pytest.mark.parametrize("cron,schedule_id", [
-    ("not a cron", None), ("CRON_TZ=Mars/Olympus 0 9 * * *", None),
-    ("0 9 * * *", "bad id!"), ("0 0 9 * * *", None),
-])
+@pytest.mark.parametrize(
+    ("cron", "schedule_id"),
+    [
+        ("not a cron", None),
+        ("CRON_TZ=Mars/Olympus 0 9 * * *", None),
+        ("0 9 * * *", "bad id!"),
+        ("0 0 9 * * *", None),
+    ],
+)
 def test_invalid_cron_zone_or_id_is_400(client, receiver, cron, schedule_id):
     """Bad cron, unknown zone or an id outside [A-Za-z0-9._-] is refused."""
     with pytest.raises(QStashError, match="400"):
         client.schedule.create(destination=receiver.url("/x"), cron=cron, schedule_id=schedule_id)
 
 
-@pytest.mark.parametrize("now,expected", [
-    ("2024-07-10T15:00:00+00:00", "2024-07-11T13:00:00+00:00"),
-    ("2024-01-10T15:00:00+00:00", "2024-01-11T14:00:00+00:00"),
-    ("2024-03-09T20:00:00+00:00", "2024-03-10T13:00:00+00:00"),
-    ("2024-11-02T20:00:00+00:00", "2024-11-03T14:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2024-07-10T15:00:00+00:00", "2024-07-11T13:00:00+00:00"),
+        ("2024-01-10T15:00:00+00:00", "2024-01-11T14:00:00+00:00"),
+        ("2024-03-09T20:00:00+00:00", "2024-03-10T13:00:00+00:00"),
+        ("2024-11-02T20:00:00+00:00", "2024-11-03T14:00:00+00:00"),
+    ],
+)
 def test_cron_tz_keeps_wall_clock_across_dst(now, expected):
     """09:00 New York is 13:00 UTC in summer, 14:00 UTC in winter, right after each change."""
     assert next_fire_ms("CRON_TZ=America/New_York 0 9 * * *", _ms(now)) == _ms(expected)
@@ -77,17 +96,21 @@ def test_split_cron_rejects_bad_input():
         split_cron("CRON_TZ=Nowhere/City 0 9 * * *")
 
 
-@pytest.mark.parametrize("now,expected", [
-    ("2024-07-01T12:00:00+00:00", "2024-07-01T13:00:00+00:00"),
-    ("2024-01-15T12:00:00+00:00", "2024-01-15T14:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2024-07-01T12:00:00+00:00", "2024-07-01T13:00:00+00:00"),
+        ("2024-01-15T12:00:00+00:00", "2024-01-15T14:00:00+00:00"),
+    ],
+)
 def test_next_schedule_time_via_sdk_uses_injected_clock(make_server, token, receiver, now, expected):
     """The server's own clock decides nextScheduleTime; the SDK reads it back."""
     server = make_server(clock=FixedClock(_ms(now) / 1000))
     client = QStash(token, base_url=server.base_url, retry=False)
     sid = client.schedule.create(destination=receiver.url("/ny"), cron="CRON_TZ=America/New_York 0 9 * * *")
     got = client.schedule.get(sid)
-    assert got.created_at == _ms(now) and got.next_schedule_time == _ms(expected)
+    assert got.created_at == _ms(now)
+    assert got.next_schedule_time == _ms(expected)
 
 
 def _clock_just_before_minute(lead: float = 0.4) -> ShiftedClock:
@@ -103,18 +126,21 @@ def test_schedule_fires_with_schedule_id_header(make_server, token, receiver, ve
     server = make_server(clock=_clock_just_before_minute())
     client = QStash(token, base_url=server.base_url, retry=False)
     url = receiver.url("/every-minute")
-    sid = client.schedule.create_json(destination=url, cron="* * * * *", body={"messageId": 42},
-                                      schedule_id="s-42", headers={"X-Coach": "c1"})
+    sid = client.schedule.create_json(
+        destination=url, cron="* * * * *", body={"messageId": 42}, schedule_id="s-42", headers={"X-Coach": "c1"}
+    )
     (req,) = receiver.wait_for(1, timeout=3)
-    assert req.header("Upstash-Schedule-Id") == sid and req.header("X-Coach") == "c1"
+    assert req.header("Upstash-Schedule-Id") == sid
+    assert req.header("X-Coach") == "c1"
     assert req.body == b'{"messageId": 42}'
     verify(req, url)
     time.sleep(0.2)
     got = client.schedule.get(sid)
     assert got.last_schedule_time is not None
-    assert list(got.last_schedule_states.values())[0].value == "SUCCESS"
+    assert next(iter(got.last_schedule_states.values())).value == "SUCCESS"
     logs = client.log.list(filter={"schedule_id": sid}).logs
-    assert logs and all(log.schedule_id == sid for log in logs)
+    assert logs
+    assert all(log.schedule_id == sid for log in logs)
 
 
 def test_paused_schedule_does_not_fire(make_server, token, receiver):
@@ -134,7 +160,8 @@ def test_schedule_missed_while_down_fires_once_on_start(make_server, token, rece
     # One second past a minute boundary, ten minutes ago: nothing can fire before stop().
     first = make_server(clock=ShiftedClock(-600 - real % 60 + 1), data_dir=data_dir)
     QStash(token, base_url=first.base_url, retry=False).schedule.create(
-        destination=receiver.url("/missed"), cron="* * * * *", schedule_id="m1")
+        destination=receiver.url("/missed"), cron="* * * * *", schedule_id="m1"
+    )
     first.stop()  # "down" until real time, 10 minutes later by its clock
     assert receiver.received() == []
     second = make_server(clock=ShiftedClock(0), data_dir=data_dir)

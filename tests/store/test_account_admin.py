@@ -1,5 +1,6 @@
 """Admins manage accounts: only admins may, bad input is refused clearly, every change is audited, and an admin
 never locks themself out."""
+
 import json
 
 import pytest
@@ -21,8 +22,9 @@ def admin(store):
 @pytest.fixture
 def casey(store, admin):
     """A coach created by Ada with a password."""
-    return account_admin.create(store, admin.as_actor(), "casey@example.com", "Casey Coach", "America/New_York",
-                                "coach", PASSWORD)
+    return account_admin.create(
+        store, admin.as_actor(), "casey@example.com", "Casey Coach", "America/New_York", "coach", PASSWORD
+    )
 
 
 def audit_of(store, admin, account):
@@ -32,34 +34,59 @@ def audit_of(store, admin, account):
 
 def test_create_an_account_that_can_log_in(store, admin, clock):
     """Ada creates a coach: the account is active, emails are lower-cased, and the initial password logs in."""
-    made = account_admin.create(store, admin.as_actor(), "  New.Coach@Example.COM ", " Nia New ", "Europe/Berlin",
-                                "coach", PASSWORD)
+    made = account_admin.create(
+        store, admin.as_actor(), "  New.Coach@Example.COM ", " Nia New ", "Europe/Berlin", "coach", PASSWORD
+    )
     assert (made.email, made.display_name, made.timezone, made.role, made.active) == (
-        "new.coach@example.com", "Nia New", "Europe/Berlin", "coach", True)
+        "new.coach@example.com",
+        "Nia New",
+        "Europe/Berlin",
+        "coach",
+        True,
+    )
     assert LocalAuth(store.accounts).login("new.coach@example.com", PASSWORD) == made
     [event] = audit_of(store, admin, made)
     assert (event["action"], event["actor_id"], event["message_id"], event["old_values"]) == (
-        "account_create", admin.id, None, None)
-    assert event["new_values"] == {"email": "new.coach@example.com", "display_name": "Nia New",
-                                   "timezone": "Europe/Berlin", "role": "coach", "active": True}
+        "account_create",
+        admin.id,
+        None,
+        None,
+    )
+    assert event["new_values"] == {
+        "email": "new.coach@example.com",
+        "display_name": "Nia New",
+        "timezone": "Europe/Berlin",
+        "role": "coach",
+        "active": True,
+    }
 
 
-@pytest.mark.parametrize("email, name, zone, role, password, message", [
-    ("not-an-email", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
-    ("a@b", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
-    ("two words@example.com", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
-    ("", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
-    ("CASEY@example.com", "N", "UTC", "coach", PASSWORD, "An account with email casey@example.com already exists."),
-    ("n@example.com", "   ", "UTC", "coach", PASSWORD, "Display name is required."),
-    ("n@example.com", "x" * 121, "UTC", "coach", PASSWORD, "The display name is longer than 120 characters."),
-    ("n@example.com", "N", "Mars/Olympus", "coach", PASSWORD,
-     "Unknown time zone 'Mars/Olympus'. Use an IANA name such as Europe/London."),
-    ("n@example.com", "N", "UTC", "owner", PASSWORD, "Unknown role 'owner'. Choose one of coach, support, admin."),
-    ("n@example.com", "N", "UTC", "coach", "123456789", "Passwords need at least 10 characters."),
-    ("n@example.com", "N", "UTC", "coach", "", "Passwords need at least 10 characters."),
-])
-def test_bad_input_on_create_is_refused_and_nothing_is_written(store, admin, casey, email, name, zone, role,
-                                                               password, message):
+@pytest.mark.parametrize(
+    ("email", "name", "zone", "role", "password", "message"),
+    [
+        ("not-an-email", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
+        ("a@b", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
+        ("two words@example.com", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
+        ("", "N", "UTC", "coach", PASSWORD, "Enter a valid email address, e.g. name@example.com."),
+        ("CASEY@example.com", "N", "UTC", "coach", PASSWORD, "An account with email casey@example.com already exists."),
+        ("n@example.com", "   ", "UTC", "coach", PASSWORD, "Display name is required."),
+        ("n@example.com", "x" * 121, "UTC", "coach", PASSWORD, "The display name is longer than 120 characters."),
+        (
+            "n@example.com",
+            "N",
+            "Mars/Olympus",
+            "coach",
+            PASSWORD,
+            "Unknown time zone 'Mars/Olympus'. Use an IANA name such as Europe/London.",
+        ),
+        ("n@example.com", "N", "UTC", "owner", PASSWORD, "Unknown role 'owner'. Choose one of coach, support, admin."),
+        ("n@example.com", "N", "UTC", "coach", "123456789", "Passwords need at least 10 characters."),
+        ("n@example.com", "N", "UTC", "coach", "", "Passwords need at least 10 characters."),
+    ],
+)
+def test_bad_input_on_create_is_refused_and_nothing_is_written(
+    store, admin, casey, email, name, zone, role, password, message
+):
     """Each bad value gets its own message; no account and no audit event is added."""
     before = (store.accounts.count(), store.audit.list(admin.as_actor()))
     with pytest.raises(UserError) as raised:
@@ -80,20 +107,24 @@ def test_list_filters_by_role_and_searches_email_or_name_with_paging(store, admi
     factories.support(store, "sky@example.com")
     account_admin.create(store, actor, "morgan@mentors.org", "Morgan Mentor", "Europe/London", "coach", PASSWORD)
     rows, total = account_admin.page(store, actor)
-    assert total == 4 and [a.email for a in rows] == sorted(a.email for a in rows)
-    assert [a.email for a in account_admin.page(store, actor, role="coach")[0]] == ["casey@example.com",
-                                                                                    "morgan@mentors.org"]
+    assert total == 4
+    assert [a.email for a in rows] == sorted(a.email for a in rows)
+    assert [a.email for a in account_admin.page(store, actor, role="coach")[0]] == [
+        "casey@example.com",
+        "morgan@mentors.org",
+    ]
     assert [a.email for a in account_admin.page(store, actor, search="MENTOR")[0]] == ["morgan@mentors.org"]
     assert [a.email for a in account_admin.page(store, actor, search="sky support")[0]] == ["sky@example.com"]
     assert account_admin.page(store, actor, search="%")[1] == 0  # a wildcard character is matched literally
     assert [a.email for a in account_admin.page(store, actor, role="coach", search="example")[0]] == [
-        "casey@example.com"]
+        "casey@example.com"
+    ]
     first, total = account_admin.page(store, actor, limit=3, offset=0)
     second, _ = account_admin.page(store, actor, limit=3, offset=3)
     assert (len(first), len(second), total) == (3, 1, 4)
     account_admin.set_active(store, actor, casey.id, False)
     assert [a.email for a in account_admin.page(store, actor, active=False)[0]] == ["casey@example.com"]
-    with pytest.raises(UserError, match="Unknown role 'boss'"):
+    with pytest.raises(UserError, match=r"Unknown role 'boss'"):
         account_admin.page(store, actor, role="boss")
 
 
@@ -126,15 +157,18 @@ def test_edit_writes_only_what_changed(store, admin, casey, clock):
     assert [e["action"] for e in audit_of(store, admin, casey)] == ["account_create", "account_role"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda s, a, i: account_admin.set_profile(s, a, i, "", "UTC"), "Display name is required."),
-    (lambda s, a, i: account_admin.set_profile(s, a, i, "C", "Nowhere/Town"), "Unknown time zone 'Nowhere/Town'"),
-    (lambda s, a, i: account_admin.set_role(s, a, i, "root"), "Unknown role 'root'"),
-    (lambda s, a, i: account_admin.edit(s, a, i, "C", "UTC", "superuser", True), "Unknown role 'superuser'"),
-    (lambda s, a, i: account_admin.set_password(s, a, i, "short"), "Passwords need at least 10 characters."),
-    (lambda s, a, i: account_admin.set_active(s, a, "no-such-id", False), "No such account."),
-    (lambda s, a, i: account_admin.set_password(s, a, "no-such-id", PASSWORD), "No such account."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s, a, i: account_admin.set_profile(s, a, i, "", "UTC"), "Display name is required."),
+        (lambda s, a, i: account_admin.set_profile(s, a, i, "C", "Nowhere/Town"), "Unknown time zone 'Nowhere/Town'"),
+        (lambda s, a, i: account_admin.set_role(s, a, i, "root"), "Unknown role 'root'"),
+        (lambda s, a, i: account_admin.edit(s, a, i, "C", "UTC", "superuser", True), "Unknown role 'superuser'"),
+        (lambda s, a, i: account_admin.set_password(s, a, i, "short"), "Passwords need at least 10 characters."),
+        (lambda s, a, i: account_admin.set_active(s, a, "no-such-id", False), "No such account."),
+        (lambda s, a, i: account_admin.set_password(s, a, "no-such-id", PASSWORD), "No such account."),
+    ],
+)
 def test_bad_changes_are_refused_and_nothing_is_written(store, admin, casey, change, message):
     """A bad name, zone, role, password or account id is refused with its message; Casey is unchanged."""
     with pytest.raises(UserError, match=message):
@@ -147,13 +181,13 @@ def test_bad_changes_are_refused_and_nothing_is_written(store, admin, casey, cha
 def test_an_admin_cannot_deactivate_or_demote_themself(store, admin):
     """Ada cannot switch off her own account or take away her own admin role; other changes to herself work."""
     actor = admin.as_actor()
-    with pytest.raises(UserError, match="^You cannot deactivate your own account. Ask another admin to do it.$"):
+    with pytest.raises(UserError, match=r"^You cannot deactivate your own account. Ask another admin to do it.$"):
         account_admin.set_active(store, actor, admin.id, False)
-    with pytest.raises(UserError, match="^You cannot remove your own admin role. Ask another admin to do it.$"):
+    with pytest.raises(UserError, match=r"^You cannot remove your own admin role. Ask another admin to do it.$"):
         account_admin.set_role(store, actor, admin.id, "support")
-    with pytest.raises(UserError, match="You cannot deactivate your own account"):
+    with pytest.raises(UserError, match=r"You cannot deactivate your own account"):
         account_admin.edit(store, actor, admin.id, "Ada", "UTC", "admin", False)
-    with pytest.raises(UserError, match="You cannot remove your own admin role"):
+    with pytest.raises(UserError, match=r"You cannot remove your own admin role"):
         account_admin.edit(store, actor, admin.id, "Ada", "UTC", "coach", True)
     assert store.accounts.get(admin.id) == admin
     assert account_admin.set_profile(store, actor, admin.id, "Ada A.", "Europe/Rome").display_name == "Ada A."
@@ -171,7 +205,7 @@ def test_a_deactivated_account_can_no_longer_log_in_until_reactivated(store, adm
     in again."""
     auth = LocalAuth(store.accounts)
     account_admin.set_active(store, admin.as_actor(), casey.id, False)
-    with pytest.raises(UserError, match="^Wrong email or password.$"):
+    with pytest.raises(UserError, match=r"^Wrong email or password.$"):
         auth.login("casey@example.com", PASSWORD)
     account_admin.set_active(store, admin.as_actor(), casey.id, True)
     assert auth.login("casey@example.com", PASSWORD).active
@@ -188,7 +222,8 @@ def test_set_password_replaces_the_old_one_and_is_never_audited(store, admin, ca
     assert auth.login("casey@example.com", "a-brand-new-secret") == casey
     events = audit_of(store, admin, casey)
     assert [e["action"] for e in events] == ["account_create", "account_password"]
-    assert events[1]["new_values"] == {"password": "changed"} and events[1]["old_values"] is None
+    assert events[1]["new_values"] == {"password": "changed"}
+    assert events[1]["old_values"] is None
     stored_hash = store.accounts.find_by_email("casey@example.com")[1]
     trail = json.dumps(store.audit.list(admin.as_actor()), default=str)
     for secret in (PASSWORD, "a-brand-new-secret", stored_hash, "argon2"):
@@ -215,7 +250,8 @@ def test_only_an_admin_may_manage_accounts(store, admin, casey, role):
     for call in calls:
         with pytest.raises(Forbidden):
             call()
-    assert store.accounts.get(casey.id) == casey and store.accounts.get(other.account_id).role == role
+    assert store.accounts.get(casey.id) == casey
+    assert store.accounts.get(other.account_id).role == role
     assert store.accounts.find_by_email("x@example.com") is None
 
 
@@ -223,9 +259,10 @@ def test_a_coach_with_clients_keeps_the_coach_role(store):
     """Making a coach with clients into support would orphan the clients: refused with what to do instead."""
     from services import account_admin
     from tests import factories
+
     admin = store.accounts.create("root@example.com", "Root", "UTC", "admin")
     coach = factories.coach(store, "busy@example.com")
     factories.clients(store, coach, [("Ann Apple", "UTC", [])])
-    with pytest.raises(UserError, match="still has 1 client. Deactivate the account instead"):
+    with pytest.raises(UserError, match=r"still has 1 client. Deactivate the account instead"):
         account_admin.set_role(store, admin.as_actor(), coach.id, "support")
     assert store.accounts.get(coach.id).role == "coach"

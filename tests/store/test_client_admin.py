@@ -1,4 +1,5 @@
 """Adding, editing and (de)activating clients: bad input is refused with a clear message, and scoped per coach."""
+
 import pytest
 
 from services import client_admin
@@ -21,8 +22,12 @@ def test_add_edit_and_deactivate(store, two_coaches):
     a, _ = two_coaches
     actor = a.as_actor()
     added = client_admin.add(store, actor, "  Cleo Cedar ", "Asia/Tokyo", ["VIP", "new-joiner", "vip", " "])
-    assert (added.name, added.timezone, added.tags, added.active) == ("Cleo Cedar", "Asia/Tokyo",
-                                                                      ("new-joiner", "vip"), True)
+    assert (added.name, added.timezone, added.tags, added.active) == (
+        "Cleo Cedar",
+        "Asia/Tokyo",
+        ("new-joiner", "vip"),
+        True,
+    )
     assert added.coach_id == a.id
     edited = client_admin.edit(store, actor, added.id, "Cleo C.", "Europe/Paris", ["beginner_2"])
     assert store.clients.get(actor, added.id) == edited
@@ -32,15 +37,23 @@ def test_add_edit_and_deactivate(store, two_coaches):
     assert client_admin.set_active(store, actor, added.id, True).active
 
 
-@pytest.mark.parametrize("name, zone, tags, message", [
-    ("   ", "Europe/London", [], "Client name is required."),
-    ("x" * 121, "Europe/London", [], "The name is longer than 120 characters."),
-    ("Dot Dune", "Mars/Olympus", [], "Unknown time zone 'Mars/Olympus'. Use an IANA name such as Europe/London."),
-    ("Dot Dune", "", [], "Unknown time zone ''. Use an IANA name such as Europe/London."),
-    ("Dot Dune", "Europe/London", ["t" * 41], f"The tag '{'t' * 20}…' is longer than 40 characters."),
-    ("Dot Dune", "Europe/London", ["ok", "two words"], "The tag 'two words' may only use letters, digits, '-' and '_'."),
-    ("Dot Dune", "Europe/London", ["a,b"], "The tag 'a,b' may only use letters, digits, '-' and '_'."),
-])
+@pytest.mark.parametrize(
+    ("name", "zone", "tags", "message"),
+    [
+        ("   ", "Europe/London", [], "Client name is required."),
+        ("x" * 121, "Europe/London", [], "The name is longer than 120 characters."),
+        ("Dot Dune", "Mars/Olympus", [], "Unknown time zone 'Mars/Olympus'. Use an IANA name such as Europe/London."),
+        ("Dot Dune", "", [], "Unknown time zone ''. Use an IANA name such as Europe/London."),
+        ("Dot Dune", "Europe/London", ["t" * 41], f"The tag '{'t' * 20}…' is longer than 40 characters."),
+        (
+            "Dot Dune",
+            "Europe/London",
+            ["ok", "two words"],
+            "The tag 'two words' may only use letters, digits, '-' and '_'.",
+        ),
+        ("Dot Dune", "Europe/London", ["a,b"], "The tag 'a,b' may only use letters, digits, '-' and '_'."),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_written(store, two_coaches, name, zone, tags, message):
     """Each bad value on add or edit gets its own message, and the store is unchanged."""
     a, _ = two_coaches
@@ -67,11 +80,11 @@ def test_coach_a_cannot_touch_coach_bs_client(store, two_coaches):
     a, b = two_coaches
     [bea] = store.clients.list(b.as_actor())
     for client_id in (bea.id, "no-such-id"):
-        with pytest.raises(UserError, match="^No such client.$"):
+        with pytest.raises(UserError, match=r"^No such client.$"):
             client_admin.edit(store, a.as_actor(), client_id, "Mine now", "UTC", [])
-        with pytest.raises(UserError, match="^No such client.$"):
+        with pytest.raises(UserError, match=r"^No such client.$"):
             client_admin.set_active(store, a.as_actor(), client_id, False)
-        with pytest.raises(UserError, match="^No such client.$"):
+        with pytest.raises(UserError, match=r"^No such client.$"):
             store.clients.update(a.as_actor(), client_id, "Mine now", "UTC", [])
     assert store.clients.get(b.as_actor(), bea.id) == bea
 
@@ -88,9 +101,9 @@ def test_support_adds_for_a_named_coach_and_edits_across_coaches(store, two_coac
     """Support must name an existing coach when adding; it may edit any coach's client."""
     a, b = two_coaches
     staff = factories.support(store).as_actor()
-    with pytest.raises(UserError, match="Choose the coach"):
+    with pytest.raises(UserError, match=r"Choose the coach"):
         client_admin.add(store, staff, "Gil Gorse", "UTC", [])
-    with pytest.raises(UserError, match="Choose the coach"):
+    with pytest.raises(UserError, match=r"Choose the coach"):
         client_admin.add(store, staff, "Gil Gorse", "UTC", [], coach_id=staff.account_id)
     gil = client_admin.add(store, staff, "Gil Gorse", "UTC", [], coach_id=b.id)
     assert gil.coach_id == b.id
@@ -103,6 +116,7 @@ def test_support_adds_for_a_named_coach_and_edits_across_coaches(store, two_coac
 def test_client_changes_are_audited(store, clock):
     """Adding, editing and deactivating a client each leave an audit event with who and what."""
     from tests import factories
+
     owner = factories.coach(store, "audit@example.com")
     [client] = factories.clients(store, owner, [("Ann Apple", "UTC", ["vip"])])
     clock.advance(seconds=1)
@@ -112,4 +126,5 @@ def test_client_changes_are_audited(store, clock):
     events = store.audit.list(owner.as_actor())
     assert [e["action"] for e in events] == ["client_active", "client_edit", "client_add"]
     assert events[1]["old_values"] == {"name": "Ann Apple", "timezone": "UTC", "tags": ["vip"]}
-    assert events[1]["new_values"]["tags"] == ["new", "vip"] and events[0]["actor_id"] == owner.id
+    assert events[1]["new_values"]["tags"] == ["new", "vip"]
+    assert events[0]["actor_id"] == owner.id

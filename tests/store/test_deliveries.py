@@ -1,4 +1,5 @@
 """Deliveries: one row per (message, slot, client), claimed by exactly one worker, counted in SQL."""
+
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -30,9 +31,19 @@ def test_rows_are_created_once(store, setup):
     assert store.deliveries.ensure_rows(message.id, coach.id, "once", ids, {}) == 0
     now = store.clock()
     with pytest.raises(IntegrityError), store.engine.begin() as conn:
-        conn.execute(insert(deliveries).values(id="dup", message_id=message.id, coach_id=coach.id, slot="once",
-                                               client_id=ids[0], status="pending", attempts=0,
-                                               created_at=now, updated_at=now))
+        conn.execute(
+            insert(deliveries).values(
+                id="dup",
+                message_id=message.id,
+                coach_id=coach.id,
+                slot="once",
+                client_id=ids[0],
+                status="pending",
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
 
 def test_claim_is_exclusive_until_released_or_expired(store, setup, clock):
@@ -77,14 +88,17 @@ def test_log_counts_and_per_day_figures(store, setup, clock):
     per_day = {(r["day"], r["status"]): r["count"] for r in store.log.per_day(actor)}
     assert per_day == {("2027-01-15", "sent"): 1, ("2027-01-15", "skipped"): 1, ("2027-01-16", "failed"): 1}
     rows, total = store.log.page(actor, search="nope")
-    assert total == 1 and rows[0]["client"] in {"Ben B", "Ann A"} and rows[0]["last_error"] == "nope"
+    assert total == 1
+    assert rows[0]["client"] in {"Ben B", "Ann A"}
+    assert rows[0]["last_error"] == "nope"
 
 
 @pytest.mark.postgres
 def test_twenty_concurrent_claims_produce_one(postgres_url, clock):
     """On PostgreSQL, 20 transactions claiming the same (message, slot, client) at once: exactly one wins."""
-    from services.db.engine import make_engine
     from sqlalchemy import text
+
+    from services.db.engine import make_engine
     from services.db.schema import metadata
 
     engine = make_engine(postgres_url)

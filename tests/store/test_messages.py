@@ -1,4 +1,5 @@
 """Scheduled messages: listing, version checks, audit events."""
+
 import pytest
 
 from services.errors import Conflict
@@ -18,7 +19,8 @@ def test_insert_writes_an_audit_event(store, owner):
     message = store.messages.insert(owner.as_actor(), factories.once_values(store, owner, body="Hello"))
     events = store.audit.list(owner.as_actor(), message_id=message.id)
     assert [e["action"] for e in events] == ["create"]
-    assert events[0]["actor_id"] == owner.id and events[0]["new_values"]["body"] == "Hello"
+    assert events[0]["actor_id"] == owner.id
+    assert events[0]["new_values"]["body"] == "Hello"
     assert events[0]["old_values"] is None
 
 
@@ -27,7 +29,8 @@ def test_update_checks_version_and_audits_old_and_new(store, owner, clock):
     message = store.messages.insert(owner.as_actor(), factories.once_values(store, owner, body="Old"))
     clock.advance(minutes=1)
     edited = store.messages.update(owner.as_actor(), message.id, {"body": "New"}, expected_version=1)
-    assert edited.version == 2 and edited.body == "New"
+    assert edited.version == 2
+    assert edited.body == "New"
     with pytest.raises(Conflict, match="changed by someone else"):
         store.messages.update(owner.as_actor(), message.id, {"body": "Stale"}, expected_version=1)
     event = store.audit.list(owner.as_actor(), message_id=message.id)[0]
@@ -41,9 +44,11 @@ def test_list_filters_pages_and_counts(store, owner, clock):
         clock.advance(seconds=1)
         store.messages.insert(owner.as_actor(), factories.once_values(store, owner, body=f"Body {n}", title=f"T{n}"))
     rows, total = store.messages.list(owner.as_actor(), limit=2, offset=0)
-    assert total == 5 and [r["title"] for r in rows] == ["T4", "T3"]
+    assert total == 5
+    assert [r["title"] for r in rows] == ["T4", "T3"]
     rows, total = store.messages.list(owner.as_actor(), search="body 1")
-    assert total == 1 and rows[0]["title"] == "T1"
+    assert total == 1
+    assert rows[0]["title"] == "T1"
     assert store.messages.list(owner.as_actor(), status="paused")[1] == 0
     assert store.messages.list(owner.as_actor(), kind="once")[1] == 5
 

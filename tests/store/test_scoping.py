@@ -1,4 +1,5 @@
 """Every read and write a coach can reach is scoped to that coach; support reads across coaches."""
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 

@@ -1,4 +1,5 @@
 """Run the stand-in on its own: python -m tests.stream_standin --port 8765 --latency 0.05."""
+
 from __future__ import annotations
 
 import argparse

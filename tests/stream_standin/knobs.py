@@ -1,4 +1,5 @@
 """The stand-in's test knobs: per-endpoint rate limits and fault injection."""
+
 from __future__ import annotations
 
 import math
@@ -37,22 +38,25 @@ class RateLimiter:
             allowed = used < limit
             used += 1 if allowed else 0
             self._windows[endpoint] = (start, used)
-        return allowed, {"x-ratelimit-limit": str(limit),
-                         "x-ratelimit-remaining": str(max(0, limit - used)),
-                         "x-ratelimit-reset": str(math.ceil(start + window))}
+        return allowed, {
+            "x-ratelimit-limit": str(limit),
+            "x-ratelimit-remaining": str(max(0, limit - used)),
+            "x-ratelimit-reset": str(math.ceil(start + window)),
+        }
 
 
 @dataclass
 class Fault:
     """One injected failure: an HTTP error, or 'drop' (close the connection unanswered)."""
+
     status: int = 500
     code: int = -1
     message: str = "internal server error (injected)"
-    endpoint: str | None = None      # None matches every endpoint
-    message_id: str | None = None    # only sends of this message id
-    times: int | None = 1            # None: until cleared
+    endpoint: str | None = None  # None matches every endpoint
+    message_id: str | None = None  # only sends of this message id
+    times: int | None = 1  # None: until cleared
     drop: bool = False
-    reset_in: float = 60.0           # for 429: x-ratelimit-reset = now + reset_in
+    reset_in: float = 60.0  # for 429: x-ratelimit-reset = now + reset_in
 
 
 class Faults:

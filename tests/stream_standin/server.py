@@ -1,6 +1,8 @@
 """The stand-in's HTTP side: a threaded keep-alive server routing to StreamStandIn."""
+
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -80,7 +82,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # fan-out benchmarks open many connections at once
 
-    def __init__(self, address: tuple, standin: "StreamStandIn") -> None:
+    def __init__(self, address: tuple, standin: StreamStandIn) -> None:
         self.standin = standin
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -101,8 +103,5 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             sockets, self._open = list(self._open), set()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-

@@ -1,4 +1,5 @@
 """StreamStandIn: start/stop, auth, dispatch, knobs and the test-only read API."""
+
 from __future__ import annotations
 
 import threading
@@ -20,8 +21,14 @@ TOO_MANY = "Too many requests, check response headers for more information."
 class StreamStandIn:
     """A local Stream Chat app the real SDK can talk to (base_url=standin.url)."""
 
-    def __init__(self, api_key: str = DEFAULT_KEY, api_secret: str = DEFAULT_SECRET,
-                 latency: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        api_key: str = DEFAULT_KEY,
+        api_secret: str = DEFAULT_SECRET,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.api_key, self.api_secret, self.latency = api_key, api_secret, latency
         self._address = (host, port)
         self.state, self.limits, self.faults = ChatState(), RateLimiter(), Faults()
@@ -35,8 +42,7 @@ class StreamStandIn:
         """Serve in a background thread (port 0 = any free port); returns the base URL."""
         self._server = _Server(self._address, self)
         self._address = self._server.server_address[:2]  # a restart keeps the same port
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self.url
 
@@ -53,7 +59,7 @@ class StreamStandIn:
     def url(self) -> str:
         return f"http://{self._address[0]}:{self._address[1]}"
 
-    def __enter__(self) -> "StreamStandIn":
+    def __enter__(self) -> StreamStandIn:
         self.start()
         return self
 
@@ -61,27 +67,41 @@ class StreamStandIn:
         self.stop()
 
     # -- knobs -----------------------------------------------------------------------------
-    def rate_limit(self, limit: int | None, window: float = 60.0,
-                   endpoint: str = "send_message") -> None:
+    def rate_limit(self, limit: int | None, window: float = 60.0, endpoint: str = "send_message") -> None:
         """Allow `limit` calls per `window` s to endpoint, then 429 code 9 (None: no limit)."""
         self.limits.set_limit(endpoint, limit, window)
 
-    def fail(self, status: int = 500, times: int | None = 1, endpoint: str | None = None,
-             message_id: str | None = None, code: int | None = None,
-             reset_in: float = 60.0) -> Fault:
+    def fail(
+        self,
+        status: int = 500,
+        times: int | None = 1,
+        endpoint: str | None = None,
+        message_id: str | None = None,
+        code: int | None = None,
+        reset_in: float = 60.0,
+    ) -> Fault:
         """Answer the next `times` matching calls with `status` (None times: until cleared)."""
-        code = code if code is not None else {429: rules.RATE_LIMIT, 408: rules.INPUT}.get(
-            status, rules.INTERNAL if status >= 500 else rules.INPUT)
+        code = (
+            code
+            if code is not None
+            else {429: rules.RATE_LIMIT, 408: rules.INPUT}.get(status, rules.INTERNAL if status >= 500 else rules.INPUT)
+        )
         message = TOO_MANY if status == 429 else f"injected failure (HTTP {status})"
-        return self.faults.add(Fault(status=status, code=code, message=message,
-                                     endpoint=endpoint, message_id=message_id, times=times,
-                                     reset_in=reset_in))
+        return self.faults.add(
+            Fault(
+                status=status,
+                code=code,
+                message=message,
+                endpoint=endpoint,
+                message_id=message_id,
+                times=times,
+                reset_in=reset_in,
+            )
+        )
 
-    def drop(self, times: int | None = 1, endpoint: str | None = None,
-             message_id: str | None = None) -> Fault:
+    def drop(self, times: int | None = 1, endpoint: str | None = None, message_id: str | None = None) -> Fault:
         """Close the connection without answering the next `times` matching calls."""
-        return self.faults.add(Fault(drop=True, endpoint=endpoint, message_id=message_id,
-                                     times=times))
+        return self.faults.add(Fault(drop=True, endpoint=endpoint, message_id=message_id, times=times))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -122,8 +142,7 @@ class StreamStandIn:
         if (headers.get("Stream-Auth-Type") or "").lower() != "jwt":
             raise rules.StreamError(401, rules.AUTH, "Stream-Auth-Type header must be jwt")
         try:
-            claims = jwt.decode(headers.get("Authorization") or "", self.api_secret,
-                                algorithms=["HS256"])
+            claims = jwt.decode(headers.get("Authorization") or "", self.api_secret, algorithms=["HS256"])
         except jwt.InvalidSignatureError:
             raise rules.StreamError(401, rules.SIGNATURE, "JWT signature is invalid") from None
         except jwt.PyJWTError:
@@ -143,8 +162,7 @@ class StreamStandIn:
         if not allowed:
             return 429, rules.StreamError(429, rules.RATE_LIMIT, TOO_MANY).body(), headers
         try:
-            return 201 if endpoint == "send_message" else 200, \
-                self._dispatch(endpoint, args, body, query), headers
+            return 201 if endpoint == "send_message" else 200, self._dispatch(endpoint, args, body, query), headers
         except rules.StreamError as exc:
             exc.headers = headers
             raise
@@ -164,7 +182,9 @@ class StreamStandIn:
             return 0, None, {}
         headers = {}
         if fault.status == 429:
-            headers = {"x-ratelimit-limit": "1000", "x-ratelimit-remaining": "0",
-                       "x-ratelimit-reset": str(int(time.time() + fault.reset_in))}
-        return fault.status, rules.StreamError(fault.status, fault.code, fault.message).body(), \
-            headers
+            headers = {
+                "x-ratelimit-limit": "1000",
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": str(int(time.time() + fault.reset_in)),
+            }
+        return fault.status, rules.StreamError(fault.status, fault.code, fault.message).body(), headers

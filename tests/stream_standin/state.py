@@ -1,16 +1,17 @@
 """The stand-in's in-memory app: users, channels, messages, behind one lock."""
+
 from __future__ import annotations
 
 import copy
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.stream_standin import rules
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 class ChatState:
@@ -19,8 +20,8 @@ class ChatState:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.users: dict[str, dict] = {}
-        self.channels: dict[str, dict] = {}       # cid -> channel
-        self.messages: dict[str, dict] = {}       # message id -> message (ids are app-wide)
+        self.channels: dict[str, dict] = {}  # cid -> channel
+        self.messages: dict[str, dict] = {}  # message id -> message (ids are app-wide)
 
     def upsert_users(self, users: dict) -> dict:
         """POST /users: create or replace each user by id."""
@@ -41,22 +42,32 @@ class ChatState:
         rules.check_channel_id(channel_id)
         creator = (data.get("created_by") or {}).get("id") or data.get("created_by_id")
         if not creator:
-            raise rules.failed("GetOrCreateChannel", "either data.created_by or "
-                               "data.created_by_id must be provided when using server side auth")
+            raise rules.failed(
+                "GetOrCreateChannel",
+                "either data.created_by or data.created_by_id must be provided when using server side auth",
+            )
         members = [m if isinstance(m, str) else m.get("user_id") for m in data.get("members", [])]
         cid = f"{channel_type}:{channel_id}"
         with self._lock:
             if cid not in self.channels:
                 missing = [u for u in [creator, *members] if u not in self.users]
                 if missing:
-                    raise rules.failed("GetOrCreateChannel", "The following users are involved "
-                                       f"in channel create operation, but don't exist: {missing}. "
-                                       "Please create the user objects before setting up the "
-                                       "channel.")
-                self.channels[cid] = {"id": channel_id, "type": channel_type, "cid": cid,
-                                      "created_by": dict(self.users[creator]),
-                                      "members": list(dict.fromkeys(members)),
-                                      "created_at": _now(), "message_ids": []}
+                    raise rules.failed(
+                        "GetOrCreateChannel",
+                        "The following users are involved "
+                        f"in channel create operation, but don't exist: {missing}. "
+                        "Please create the user objects before setting up the "
+                        "channel.",
+                    )
+                self.channels[cid] = {
+                    "id": channel_id,
+                    "type": channel_type,
+                    "cid": cid,
+                    "created_by": dict(self.users[creator]),
+                    "members": list(dict.fromkeys(members)),
+                    "created_at": _now(),
+                    "message_ids": [],
+                }
             return self._channel_state(self.channels[cid])
 
     def send_message(self, channel_type: str, channel_id: str, message: dict) -> dict:
@@ -67,15 +78,20 @@ class ChatState:
         with self._lock:
             channel = self.channels.get(cid)
             if channel is None:
-                raise rules.failed("SendMessage", f"Can't find channel with id {cid}",
-                                   status=404, code=rules.NOT_FOUND)
+                raise rules.failed("SendMessage", f"Can't find channel with id {cid}", status=404, code=rules.NOT_FOUND)
             if user_id not in self.users:
                 raise rules.failed("SendMessage", f"user {user_id!r} does not exist")
             message_id = message.get("id") or str(uuid.uuid4())
             if message_id in self.messages:
                 raise rules.failed("SendMessage", f"a message with ID {message_id} already exists")
-            stored = {"id": message_id, "text": message.get("text", ""), "type": "regular",
-                      "cid": cid, "user": dict(self.users[user_id]), "created_at": _now()}
+            stored = {
+                "id": message_id,
+                "text": message.get("text", ""),
+                "type": "regular",
+                "cid": cid,
+                "user": dict(self.users[user_id]),
+                "created_at": _now(),
+            }
             self.messages[message_id] = stored
             channel["message_ids"].append(message_id)
             return {"message": dict(stored)}
@@ -85,8 +101,9 @@ class ChatState:
         cid = f"{channel_type}:{channel_id}"
         with self._lock:
             if cid not in self.channels:
-                raise rules.failed("GetManyMessages", f"Can't find channel with id {cid}",
-                                   status=404, code=rules.NOT_FOUND)
+                raise rules.failed(
+                    "GetManyMessages", f"Can't find channel with id {cid}", status=404, code=rules.NOT_FOUND
+                )
             found = [self.messages[i] for i in ids if self.messages.get(i, {}).get("cid") == cid]
             return {"messages": copy.deepcopy(found)}
 
@@ -98,5 +115,4 @@ class ChatState:
     def _channel_state(self, channel: dict) -> dict:
         public = {k: v for k, v in channel.items() if k not in ("members", "message_ids")}
         members = [{"user_id": u, "user": dict(self.users[u])} for u in channel["members"]]
-        return {"channel": {**copy.deepcopy(public), "member_count": len(members)},
-                "members": members, "messages": []}
+        return {"channel": {**copy.deepcopy(public), "member_count": len(members)}, "members": members, "messages": []}

@@ -1,8 +1,11 @@
 """Fixtures for AppTest stories: a real SQLite store, the local QStash server in-process, demo accounts."""
+
 from __future__ import annotations
 
 import shutil
 import socket
+from pathlib import Path
+
 import pytest
 from qstash import QStash
 from streamlit.testing.v1 import AppTest
@@ -41,10 +44,16 @@ def data_dir(tmp_path) -> Path:
 def qstash_server(data_dir):
     """The project's local QStash server, sharing the embedded secrets, on a free port."""
     secrets = local_secrets.load_or_create(data_dir)
-    config = Config(data_dir=data_dir / "qstash", token=secrets["qstash_token"], port=0,
-                    current_signing_key=secrets["qstash_current_signing_key"],
-                    next_signing_key=secrets["qstash_next_signing_key"],
-                    backoff_scale=0.001, timeout=2.0, workers=2)
+    config = Config(
+        data_dir=data_dir / "qstash",
+        token=secrets["qstash_token"],
+        port=0,
+        current_signing_key=secrets["qstash_current_signing_key"],
+        next_signing_key=secrets["qstash_next_signing_key"],
+        backoff_scale=0.001,
+        timeout=2.0,
+        workers=2,
+    )
     server = start_in_thread(config)
     yield server
     server.stop()
@@ -55,11 +64,15 @@ def services(migrated_db, data_dir, qstash_server):
     """Real services over a fresh SQLite copy and the local QStash server."""
     db = data_dir / "scheduler.sqlite3"
     shutil.copy(migrated_db, db)
-    settings = load_settings(data_dir=data_dir, webhook_port=_unused_port(),
-                             local_qstash_port=int(qstash_server.base_url.rsplit(":", 1)[1]))
+    settings = load_settings(
+        data_dir=data_dir, webhook_port=_unused_port(), local_qstash_port=int(qstash_server.base_url.rsplit(":", 1)[1])
+    )
     token = local_secrets.load_or_create(data_dir)["qstash_token"]
-    built = build_services(settings, engine=make_engine(f"sqlite:///{db}"),
-                           qstash_client=QStash(token, base_url=qstash_server.base_url, retry=False))
+    built = build_services(
+        settings,
+        engine=make_engine(f"sqlite:///{db}"),
+        qstash_client=QStash(token, base_url=qstash_server.base_url, retry=False),
+    )
     yield built
     built.store.engine.dispose()
 

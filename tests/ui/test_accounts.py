@@ -1,4 +1,5 @@
 """Stories about the Accounts page: only admins reach it; they list, create and change accounts."""
+
 import json
 
 import pytest
@@ -17,10 +18,12 @@ def open_page(as_user, email="admin@example.com"):
 
 def everything_shown(at) -> str:
     """Every element's full content on the page (labels, values, tables), as one text to search."""
+
     def walk(node):
         yield str(getattr(node, "proto", ""))
         for child in getattr(node, "children", {}).values():
             yield from walk(child)
+
     return "\n".join(walk(at._tree))
 
 
@@ -40,8 +43,9 @@ def edit(at, account_id, **values):
     """Open an account in the edit form, change the given fields and save."""
     at.selectbox(key="accounts_selected").set_value(account_id).run()
     for name, value in values.items():
-        widget = {"name": at.text_input, "zone": at.selectbox, "role": at.selectbox,
-                  "active": at.toggle}[name](key=f"accounts_edit_{name}")
+        widget = {"name": at.text_input, "zone": at.selectbox, "role": at.selectbox, "active": at.toggle}[name](
+            key=f"accounts_edit_{name}"
+        )
         widget.set_value(value)
     [button] = [b for b in at.button if b.label == "Save account"]
     return button.click().run()
@@ -55,8 +59,12 @@ def test_admin_sees_accounts_with_filters_paging_and_csv(as_user):
     assert at.title[0].value == "Accounts"
     table = at.dataframe[0].value
     assert list(table.columns) == ["Email", "Name", "Role", "Time zone", "Active"]
-    assert set(table["Email"]) == {"coach@example.com", "morgan@example.com", "support@example.com",
-                                   "admin@example.com"}
+    assert set(table["Email"]) == {
+        "coach@example.com",
+        "morgan@example.com",
+        "support@example.com",
+        "admin@example.com",
+    }
     at.selectbox(key="accounts_role").set_value("coach").run()
     assert set(at.dataframe[0].value["Role"]) == {"coach"}
     at.text_input(key="accounts_search").input("morgan").run()
@@ -70,27 +78,32 @@ def test_admin_creates_a_coach_who_can_then_log_in(as_user, seeded):
     """Ada creates Nia, a coach in Berlin, with an initial password: the page says so, Nia is in the table, and
     Nia can log in with that password. The password is not on the page and not in the audit trail."""
     at = create(open_page(as_user), "Nia@Example.com", "Nia New", zone="Europe/Berlin")
-    assert not at.error and not at.exception
+    assert not at.error
+    assert not at.exception
     assert at.success[0].value == "Created nia@example.com (coach)."
     assert "nia@example.com" in set(at.dataframe[0].value["Email"])
     nia = seeded.auth.login("nia@example.com", NEW_PASSWORD)
     assert (nia.display_name, nia.timezone, nia.role, nia.active) == ("Nia New", "Europe/Berlin", "coach", True)
     assert at.text_input(key="accounts_add_password").value == ""  # a fresh form, the password gone
     shown = everything_shown(at)
-    assert "nia@example.com" in shown and NEW_PASSWORD not in shown
+    assert "nia@example.com" in shown
+    assert NEW_PASSWORD not in shown
     trail = json.dumps(seeded.store.audit.list(account(seeded, "admin@example.com").as_actor()), default=str)
-    assert "account_create" in trail and NEW_PASSWORD not in trail
+    assert "account_create" in trail
+    assert NEW_PASSWORD not in trail
     assert seeded.store.accounts.find_by_email("nia@example.com")[1] not in trail
 
 
-@pytest.mark.parametrize("email, name, password, expected", [
-    ("nia.example.com", "Nia", NEW_PASSWORD, "Enter a valid email address"),
-    ("coach@example.com", "Nia", NEW_PASSWORD, "An account with email coach@example.com already exists."),
-    ("nia@example.com", " ", NEW_PASSWORD, "Display name is required."),
-    ("nia@example.com", "Nia", "short-pw", "Passwords need at least 10 characters."),
-])
-def test_bad_input_on_create_shows_its_message_and_writes_nothing(as_user, seeded, email, name, password,
-                                                                  expected):
+@pytest.mark.parametrize(
+    ("email", "name", "password", "expected"),
+    [
+        ("nia.example.com", "Nia", NEW_PASSWORD, "Enter a valid email address"),
+        ("coach@example.com", "Nia", NEW_PASSWORD, "An account with email coach@example.com already exists."),
+        ("nia@example.com", " ", NEW_PASSWORD, "Display name is required."),
+        ("nia@example.com", "Nia", "short-pw", "Passwords need at least 10 characters."),
+    ],
+)
+def test_bad_input_on_create_shows_its_message_and_writes_nothing(as_user, seeded, email, name, password, expected):
     """Each bad value in the Create account form is named on the page and no account is added."""
     before = seeded.store.accounts.count()
     at = create(open_page(as_user), email, name, password=password)
@@ -109,7 +122,7 @@ def test_admin_changes_role_and_deactivates_a_user_who_then_cannot_log_in(as_use
     at = edit(at, sky.id, active=False)
     row = at.dataframe[0].value.set_index("Email").loc["support@example.com"]
     assert (row["Role"], row["Active"]) == ("admin", False)
-    with pytest.raises(UserError, match="Wrong email or password."):
+    with pytest.raises(UserError, match=r"Wrong email or password."):
         seeded.auth.login("support@example.com", DEMO_PASSWORD)
 
 
@@ -152,7 +165,7 @@ def test_coach_and_support_do_not_get_the_accounts_page(as_user, seeded, email):
     """Casey (coach) and Sky (support) have no Accounts page in their navigation; opening the page file directly
     still refuses them and shows no accounts."""
     at = as_user(email)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/accounts.py")
     direct = AppTest.from_file("../../pages/accounts.py", default_timeout=30)
     direct.session_state["services"] = seeded
@@ -160,4 +173,5 @@ def test_coach_and_support_do_not_get_the_accounts_page(as_user, seeded, email):
     direct.run()
     assert not direct.exception
     assert [e.value for e in direct.error] == ["Only an admin can manage accounts."]
-    assert not direct.dataframe and "admin@example.com" not in everything_shown(direct)
+    assert not direct.dataframe
+    assert "admin@example.com" not in everything_shown(direct)

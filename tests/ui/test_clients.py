@@ -1,4 +1,5 @@
 """Stories about the Clients page: the list, adding a client, editing tags, deactivating, and who sees whom."""
+
 from dataclasses import replace
 from datetime import time
 
@@ -44,8 +45,7 @@ def edit(at, client_id, **values):
     if "zone" in values:
         pick_zone(at, "clients_edit_zone", values.pop("zone"))
     for name, value in values.items():
-        widget = {"name": at.text_input, "tags": at.multiselect,
-                  "active": at.toggle}[name](key=f"clients_edit_{name}")
+        widget = {"name": at.text_input, "tags": at.multiselect, "active": at.toggle}[name](key=f"clients_edit_{name}")
         widget.set_value(value)
     [button] = [b for b in at.button if b.label == "Save client"]
     return button.click().run()
@@ -57,7 +57,8 @@ def test_coach_sees_her_clients_with_filters_paging_and_csv(as_user):
     at = open_page(as_user)
     assert not at.exception
     table = at.dataframe[0].value
-    assert len(table) == 13 and "Coach" not in table.columns
+    assert len(table) == 13
+    assert "Coach" not in table.columns
     assert set(table.columns) >= {"Name", "Time zone", "Tags", "Active"}
     assert "Nia Brooks" not in set(table["Name"])
     assert list(table["Active"]).count(False) == 1
@@ -73,7 +74,8 @@ def test_coach_sees_her_clients_with_filters_paging_and_csv(as_user):
 def test_add_a_client(as_user, seeded):
     """Casey adds Nora Novak in Berlin with a known and a new tag: she is in the store and in the table."""
     at = add(open_page(as_user), "Nora Novak", "Europe/Berlin", ["vip", "Spring-2027"])
-    assert not at.error and not at.exception
+    assert not at.error
+    assert not at.exception
     assert at.success[0].value == "Added Nora Novak."
     nora = clients_of(seeded)["Nora Novak"]
     assert (nora.timezone, nora.tags, nora.active) == ("Europe/Berlin", ("spring-2027", "vip"), True)
@@ -81,12 +83,15 @@ def test_add_a_client(as_user, seeded):
     assert at.text_input(key="clients_add_name").value == ""  # a fresh form for the next one
 
 
-@pytest.mark.parametrize("name, zone, tags, expected", [
-    ("   ", None, [], "Client name is required."),
-    ("Olga Oak", "Mars/Olympus", [], "Unknown time zone 'Mars/Olympus'."),
-    ("Olga Oak", None, ["no spaces"], "The tag 'no spaces' may only use letters, digits, '-' and '_'."),
-    ("Olga Oak", None, ["x" * 41], "is longer than 40 characters."),
-])
+@pytest.mark.parametrize(
+    ("name", "zone", "tags", "expected"),
+    [
+        ("   ", None, [], "Client name is required."),
+        ("Olga Oak", "Mars/Olympus", [], "Unknown time zone 'Mars/Olympus'."),
+        ("Olga Oak", None, ["no spaces"], "The tag 'no spaces' may only use letters, digits, '-' and '_'."),
+        ("Olga Oak", None, ["x" * 41], "is longer than 40 characters."),
+    ],
+)
 def test_bad_input_shows_its_message_and_writes_nothing(as_user, seeded, name, zone, tags, expected):
     """Each bad value in the Add client form is named on the page and no client is added."""
     before = clients_of(seeded)
@@ -121,8 +126,9 @@ def test_moving_a_client_to_a_new_zone_updates_per_client_zone_schedules(as_user
     """Casey's each-client's-own-zone daily message has one QStash schedule per zone; moving Alex to a zone none
     of her clients had adds that zone's schedule."""
     casey = account(seeded, "coach@example.com")
-    message = seeded.schedules.create(casey, ScheduleRequest(body="Hi {first_name}", kind="daily",
-                                                             send_time=time(7, 0), zone_mode="client"))
+    message = seeded.schedules.create(
+        casey, ScheduleRequest(body="Hi {first_name}", kind="daily", send_time=time(7, 0), zone_mode="client")
+    )
     assert "Africa/Nairobi" not in seeded.store.messages.qstash_links(message.id)
     alex = clients_of(seeded)["Alex Rivera"]
     edit(open_page(as_user), alex.id, zone="Africa/Nairobi")
@@ -135,7 +141,8 @@ def test_coach_isolation(as_user, seeded):
     """Morgan's Clients page lists only her 12 clients; Casey's clients are not offered for editing."""
     at = open_page(as_user, "morgan@example.com")
     names = set(at.dataframe[0].value["Name"])
-    assert len(names) == 12 and "Alex Rivera" not in names
+    assert len(names) == 12
+    assert "Alex Rivera" not in names
     alex = clients_of(seeded)["Alex Rivera"]
     assert alex.id not in at.selectbox(key="clients_selected").options
 
@@ -144,7 +151,8 @@ def test_support_sees_every_coach_and_adds_for_one(as_user, seeded):
     """Sky from support sees all 25 clients with their coach, narrows to Morgan's, and adds a client for her."""
     at = open_page(as_user, "support@example.com")
     table = at.dataframe[0].value
-    assert len(table) == 25 and set(table["Coach"]) == {"Casey Coach", "Morgan Mentor"}
+    assert len(table) == 25
+    assert set(table["Coach"]) == {"Casey Coach", "Morgan Mentor"}
     morgan = account(seeded, "morgan@example.com")
     at.selectbox(key="clients_coach").set_value(morgan.id).run()
     assert set(at.dataframe[0].value["Coach"]) == {"Morgan Mentor"}

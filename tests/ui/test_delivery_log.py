@@ -1,4 +1,5 @@
 """Stories about the Delivery Log page: counts, the chart, the table, and retrying failed recipients."""
+
 from datetime import timedelta
 
 from tests.ui.conftest import account
@@ -13,7 +14,9 @@ def seed_occurrence(services, title="Welcome", email="coach@example.com"):
     d = services.store.deliveries
     run = d.start_run(mid, coach.id, "qm-seeded", 0, "once", coach.timezone)
     d.ensure_rows(mid, coach.id, "once", [c.id for c in clients], {})
-    claimed = dict((client, delivery) for delivery, client in d.claim(mid, "once", "test", 0, run, timedelta(minutes=1)))
+    claimed = dict(
+        (client, delivery) for delivery, client in d.claim(mid, "once", "test", 0, run, timedelta(minutes=1))
+    )
     d.mark_sent(claimed[clients[0].id], "chat-1")
     d.mark_failed(claimed[clients[1].id], "Stream answered 400: channel is frozen", permanent=True)
     d.finish_run(run, "partial", d.slot_counts(mid, "once"))
@@ -38,7 +41,8 @@ def test_counts_table_and_runs(as_user, seeded):
     assert set(table["Client"]) == {c.name for c in clients}
     assert "Stream answered 400: channel is frozen" in set(table["Last error"])
     runs = at.dataframe[1].value
-    assert list(runs["Outcome"]) == ["partial"] and list(runs["Sent"]) == [1]
+    assert list(runs["Outcome"]) == ["partial"]
+    assert list(runs["Sent"]) == [1]
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 
@@ -69,5 +73,6 @@ def test_other_coach_sees_none_of_it(as_user, seeded):
     seed_occurrence(seeded)
     at = open_log(as_user, "morgan@example.com")
     assert metrics(at)["Total"] == "0"
-    assert at.dataframe[0].value.empty and at.dataframe[1].value.empty
+    assert at.dataframe[0].value.empty
+    assert at.dataframe[1].value.empty
     assert not at.get("multiselect")

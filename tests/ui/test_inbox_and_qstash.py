@@ -1,4 +1,5 @@
 """Stories about the Inbox page (embedded chat) and the QStash health page (support)."""
+
 import time
 
 from services.scheduling import Firing
@@ -9,8 +10,9 @@ def fire_welcome(services, email="coach@example.com"):
     """QStash fires the demo 'Welcome' message: the webhook's delivery service sends it to every active client."""
     coach = account(services, email)
     rows, _ = services.store.messages.list(coach.as_actor(), search="Welcome")
-    answer = services.delivery.fire({"messageId": rows[0]["id"], "coachId": coach.id, "zone": coach.timezone},
-                                    "qm-welcome", 0)
+    answer = services.delivery.fire(
+        {"messageId": rows[0]["id"], "coachId": coach.id, "zone": coach.timezone}, "qm-welcome", 0
+    )
     assert answer.status == 200, answer.body
 
 
@@ -22,8 +24,12 @@ def test_inbox_lists_delivered_messages(as_user, seeded):
     assert "Welcome aboard, Alex! — Casey Coach" in texts
     assert len(texts) == 12  # 13 clients, one inactive
     at.selectbox(key="inbox_client").set_value(
-        next(c.id for c in seeded.store.clients.list(account(seeded, "coach@example.com").as_actor())
-             if c.name == "Blair Chen")).run()
+        next(
+            c.id
+            for c in seeded.store.clients.list(account(seeded, "coach@example.com").as_actor())
+            if c.name == "Blair Chen"
+        )
+    ).run()
     assert [t.value for t in at.text] == ["Welcome aboard, Blair! — Casey Coach"]
 
 
@@ -61,5 +67,6 @@ def test_qstash_unreachable_is_a_warning_without_secrets(as_user, seeded, qstash
     assert len(at.warning) == 3
     assert all("QStash could not be reached" in w.value for w in at.warning)
     from services.bootstrap import resolved_secrets
+
     page = " ".join(w.value for w in at.warning)
     assert all(secret not in page for secret in resolved_secrets(seeded.settings).values())

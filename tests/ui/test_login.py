@@ -1,4 +1,5 @@
 """Stories about logging in and the navigation each role gets."""
+
 import pytest
 
 from tests.ui.conftest import DEMO_PASSWORD
@@ -29,7 +30,8 @@ def test_unknown_email_gets_the_same_message(app):
 def test_coach_logs_in_and_sees_the_coach_pages(app):
     """Casey logs in and lands on the Message Scheduler, with her name, role and log-out in the sidebar."""
     log_in(app, "Coach@Example.com", DEMO_PASSWORD)
-    assert not app.error and not app.exception
+    assert not app.error
+    assert not app.exception
     assert app.session_state["account"].email == "coach@example.com"
     assert app.title[0].value == "Message Scheduler"
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
@@ -37,7 +39,7 @@ def test_coach_logs_in_and_sees_the_coach_pages(app):
     assert any("Role: coach" in c.value for c in app.sidebar.caption)
     for page in ("pages/schedules.py", "pages/delivery_log.py", "pages/inbox.py"):
         assert not app.switch_page(page).run().exception
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page("pages/qstash.py")  # not in a coach's navigation
 
 
@@ -47,7 +49,7 @@ def test_support_gets_the_support_pages(as_user):
     assert at.title[0].value == "Schedules"
     assert not at.switch_page("pages/qstash.py").run().exception
     assert at.title[0].value == "QStash health"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/message_scheduler.py")  # not in support's navigation
 
 
@@ -64,8 +66,11 @@ def test_sidebar_names_backends_but_never_secrets(as_user, seeded):
     """The sidebar says which backends are used (embedded here) and shows no token or key."""
     at = as_user()
     text = " ".join(m.value for m in at.sidebar.markdown) + " ".join(e.label for e in at.sidebar.expander)
-    assert "embedded" in text and "local QStash server" in text and "local inbox" in text
+    assert "embedded" in text
+    assert "local QStash server" in text
+    assert "local inbox" in text
     from services.bootstrap import resolved_secrets
+
     for secret in resolved_secrets(seeded.settings).values():
         assert secret not in text
 

@@ -1,4 +1,5 @@
 """Stories about composing and scheduling a message on the Message Scheduler page."""
+
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,10 @@ def next_spring_forward(after: date) -> date:
     while True:
         day += timedelta(days=1)
         naive = datetime.combine(day, time(2, 30))
-        if naive.replace(tzinfo=NEW_YORK).astimezone(ZoneInfo("UTC")).astimezone(NEW_YORK).replace(tzinfo=None) != naive:
+        if (
+            naive.replace(tzinfo=NEW_YORK).astimezone(ZoneInfo("UTC")).astimezone(NEW_YORK).replace(tzinfo=None)
+            != naive
+        ):
             return day
 
 
@@ -49,11 +53,18 @@ def test_once_message_ten_minutes_ahead_is_scheduled(as_user, seeded):
     at = as_user()
     soon = (datetime.now(NEW_YORK) + timedelta(minutes=10)).replace(second=0, microsecond=0)
     fill(at, body="Hi {first_name}!", title="VIP hello", target="tag")
-    fill(at, body="Hello {first_name}, see you soon! — {coach_name}", tag="vip", kind="once",
-         date=soon.date(), time=soon.time())
+    fill(
+        at,
+        body="Hello {first_name}, see you soon! — {coach_name}",
+        tag="vip",
+        kind="once",
+        date=soon.date(),
+        time=soon.time(),
+    )
     assert "Once, on" in at.markdown[0].value
     at.button(key="sched_submit").click().run()
-    assert not at.error and not at.exception
+    assert not at.error
+    assert not at.exception
     assert at.success[0].value.startswith("Scheduled “VIP hello”. It will send on")
     assert soon.strftime("%H:%M") in at.success[0].value
     assert at.text_area(key="sched_body").value == ""  # cleared, so a second click cannot send it twice
@@ -105,7 +116,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("name,widgets,expected", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize(("name", "widgets", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_each_bad_input_shows_its_error_and_writes_nothing(app, seeded, name, widgets, expected):
     """Casey makes one mistake in the form and presses Schedule Message: the error says what is wrong, next to
     the form, and nothing is stored."""
@@ -119,14 +130,20 @@ def test_each_bad_input_shows_its_error_and_writes_nothing(app, seeded, name, wi
     if widgets == "past":
         widgets = _past(at)
     elif widgets == "gap":
-        widgets = {"kind": "once", "date": next_spring_forward(date.today()), "time": time(2, 30),
-                   "zone": "America/New_York"}
+        widgets = {
+            "kind": "once",
+            "date": next_spring_forward(date.today()),
+            "time": time(2, 30),
+            "zone": "America/New_York",
+        }
     widgets = dict(widgets)
     body = widgets.pop("body", "Hi {first_name}!")
     fill(at, body=body, **widgets)
     at.button(key="sched_submit").click().run()
-    assert not at.success and not at.exception
-    assert len(at.error) == 1 and expected in at.error[0].value, [e.value for e in at.error]
+    assert not at.success
+    assert not at.exception
+    assert len(at.error) == 1, [e.value for e in at.error]
+    assert expected in at.error[0].value
     assert stored(seeded) == before
 
 
@@ -140,7 +157,8 @@ def test_scheduler_down_saves_the_row_in_error_and_says_so(as_user, seeded, qsta
     assert at.error[0].value.startswith("Saved but not scheduled: Could not schedule the message")
     assert "press Repair on the Schedules page" in at.error[0].value
     rows, _ = seeded.store.messages.list(account(seeded, "coach@example.com").as_actor(), search="While QStash")
-    assert rows[0]["status"] == "error" and "QStash could not be reached" in rows[0]["last_error"]
+    assert rows[0]["status"] == "error"
+    assert "QStash could not be reached" in rows[0]["last_error"]
 
 
 def test_chosen_clients_by_name(as_user, seeded):

@@ -1,4 +1,5 @@
 """Stories about editing a message on the Schedules page with the full compose form: audience, timing, zones."""
+
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,8 @@ def test_edit_audience_end_date_and_time_of_a_recurring_message(as_user, seeded)
     at.date_input(key="list_edit_end_date").set_value(end)
     at.time_input(key="list_edit_time").set_value(time(7, 30))
     at = save(at)
-    assert not at.error and not at.exception
+    assert not at.error
+    assert not at.exception
     assert at.success[0].value == "Saved: “Daily check-in”."
     after = seeded.store.messages.get_unscoped(mid)
     assert (after.target, after.target_tag, after.cron, after.status) == ("tag", "nutrition", "30 7 * * *", "scheduled")
@@ -50,7 +52,8 @@ def test_switch_to_each_clients_zone_and_max_sends(as_user, seeded):
     at.radio(key="list_edit_zone_mode").set_value("client")
     at.number_input(key="list_edit_max_sends").set_value(4)
     at = save(at)
-    assert not at.error and not at.exception
+    assert not at.error
+    assert not at.exception
     message = seeded.store.messages.get_unscoped(mid)
     assert (message.zone_mode, message.max_occurrences) == ("client", 4)
     zones = seeded.store.clients.zones_of(message)
@@ -75,7 +78,8 @@ def test_one_time_message_to_chosen_clients_at_a_new_time(as_user, seeded):
     at.date_input(key="list_edit_date").set_value(tomorrow)
     at.time_input(key="list_edit_time").set_value(time(9, 15))
     at = save(at)
-    assert not at.error and not at.exception
+    assert not at.error
+    assert not at.exception
     new = seeded.store.messages.get_unscoped(mid)
     assert (new.target, sorted(new.client_ids), new.version) == ("clients", sorted(chosen), old.version + 1)
     assert new.send_at == recurrence.local_to_utc(tomorrow, time(9, 15), "America/New_York")

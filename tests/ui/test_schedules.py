@@ -1,4 +1,5 @@
 """Stories about the Schedules page: the list, one message's details, and the actions on it."""
+
 from tests.ui.conftest import account
 
 

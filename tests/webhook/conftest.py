@@ -1,4 +1,5 @@
 """Fixtures for webhook tests: a coach with clients (the product fixtures live in tests/conftest.py)."""
+
 import pytest
 
 from tests import factories
@@ -9,8 +10,14 @@ def coach_with_clients(product):
     """A coach with three active clients and one inactive."""
     store = product.store
     coach = factories.coach(store)
-    people = factories.clients(store, coach, [("Ann Apple", "America/New_York", ["vip"]),
-                                              ("Ben Birch", "Europe/London", ["vip"]),
-                                              ("Cy Cedar", "Asia/Tokyo", []),
-                                              ("Di Dormant", "UTC", ["vip"], False)])
+    people = factories.clients(
+        store,
+        coach,
+        [
+            ("Ann Apple", "America/New_York", ["vip"]),
+            ("Ben Birch", "Europe/London", ["vip"]),
+            ("Cy Cedar", "Asia/Tokyo", []),
+            ("Di Dormant", "UTC", ["vip"], False),
+        ],
+    )
     return coach, people

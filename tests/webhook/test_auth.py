@@ -1,4 +1,5 @@
 """Each way a webhook request can be wrong gets refused; QStash's real signatures are accepted."""
+
 import json
 
 import pytest
@@ -26,6 +27,7 @@ def _body(message) -> bytes:
 
 def _set_mode(product, mode):
     from dataclasses import replace
+
     product.app.extensions["scheduler_services"].webhook_auth = replace(product.services.webhook_auth, mode=mode)
 
 
@@ -33,7 +35,9 @@ def _set_mode(product, mode):
 def signature_only(product):
     """Production's mode: the QStash signature is required."""
     from dataclasses import replace
+
     from services.webhook import create_app
+
     product.services.webhook_auth = replace(product.services.webhook_auth, mode="signature")
     return create_app(product.services).test_client()
 
@@ -53,12 +57,14 @@ def test_bad_signatures_get_401_with_no_detail(product, signature_only, message,
     }
     headers = {"Upstash-Signature": signatures[case]} if signatures[case] else {}
     answer = signature_only.post(PATH, data=body, headers=headers)
-    assert answer.status_code == 401 and answer.get_json() == {"error": "unauthorized"}
+    assert answer.status_code == 401
+    assert answer.get_json() == {"error": "unauthorized"}
     assert product.store.inbox.list(message_actor(message)) == []
 
 
 def message_actor(message):
     from services.domain import Actor
+
     return Actor(message.coach_id, "coach")
 
 
@@ -66,9 +72,14 @@ def message_actor(message):
 def test_current_and_next_keys_are_accepted(product, signature_only, message, which):
     """A body signed with the current key, or with the next one after rotation, is delivered."""
     body = _body(message)
-    answer = signature_only.post(PATH, data=body, headers={
-        "Upstash-Signature": sign(body, product.webhook_url, product.secrets[which]),
-        "Upstash-Message-Id": f"msg_{which}"})
+    answer = signature_only.post(
+        PATH,
+        data=body,
+        headers={
+            "Upstash-Signature": sign(body, product.webhook_url, product.secrets[which]),
+            "Upstash-Message-Id": f"msg_{which}",
+        },
+    )
     assert answer.status_code == 200, answer.get_json()
     assert len(product.store.inbox.list(message_actor(message))) == 3
 
@@ -84,23 +95,28 @@ def test_bearer_mode_refuses_wrong_or_missing_key(product, message, authorizatio
 def test_bearer_key_is_accepted(product, message):
     """The guide's curl: the bearer key alone works in embedded mode."""
     answer = _post(product, _body(message), {"Authorization": f"Bearer {product.secrets['scheduler_api_key']}"})
-    assert answer.status_code == 200 and answer.get_json()["sent"] == 3
+    assert answer.status_code == 200
+    assert answer.get_json()["sent"] == 3
 
 
 def _bearer(product):
     return {"Authorization": f"Bearer {product.secrets['scheduler_api_key']}"}
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b"{not json", "body must be a JSON object"),
-    (b"[1, 2]", "body must be a JSON object"),
-    (b'{"messageId": 5, "coachId": "x"}', "body needs messageId and coachId strings"),
-    (b'{"messageId": "test", "coachId": "your-coach-id"}', "unknown message"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "body must be a JSON object"),
+        (b"[1, 2]", "body must be a JSON object"),
+        (b'{"messageId": 5, "coachId": "x"}', "body needs messageId and coachId strings"),
+        (b'{"messageId": "test", "coachId": "your-coach-id"}', "unknown message"),
+    ],
+)
 def test_permanently_bad_requests_get_489_non_retryable(product, body, reason):
     """Malformed bodies and unknown messages go straight to QStash's DLQ (489 + non-retryable header)."""
     answer = _post(product, body, _bearer(product))
-    assert answer.status_code == 489 and answer.headers["Upstash-NonRetryable-Error"] == "true"
+    assert answer.status_code == 489
+    assert answer.headers["Upstash-NonRetryable-Error"] == "true"
     assert answer.get_json() == {"error": reason}
 
 
@@ -109,7 +125,8 @@ def test_another_coachs_message_is_refused(product, message):
     other = factories.coach(product.store, "other@example.com")
     body = json.dumps({"messageId": message.id, "coachId": other.id}).encode()
     answer = _post(product, body, _bearer(product))
-    assert answer.status_code == 489 and answer.get_json() == {"error": "coach does not own this message"}
+    assert answer.status_code == 489
+    assert answer.get_json() == {"error": "coach does not own this message"}
     assert product.store.inbox.list(message_actor(message)) == []
 
 
@@ -122,11 +139,13 @@ def test_oversized_body_is_refused(product):
 def test_health_check(product):
     """GET /healthz says whether the database answers."""
     answer = product.app.test_client().get("/healthz")
-    assert answer.status_code == 200 and answer.get_json() == {"database": "ok"}
+    assert answer.status_code == 200
+    assert answer.get_json() == {"database": "ok"}
 
 
 def test_unknown_zone_in_the_body_is_permanently_bad(product, message):
     """A firing naming a zone that does not exist is refused as non-retryable."""
     body = json.dumps({"messageId": message.id, "coachId": message.coach_id, "zone": "Mars/Base"}).encode()
     answer = _post(product, body, _bearer(product))
-    assert answer.status_code == 489 and answer.get_json() == {"error": "unknown zone"}
+    assert answer.status_code == 489
+    assert answer.get_json() == {"error": "unknown zone"}

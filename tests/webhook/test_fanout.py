@@ -1,4 +1,5 @@
 """Fan-out: every active recipient gets exactly one chat message, however often QStash delivers."""
+
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,9 +15,17 @@ PATH = "/api/process-scheduled-messages"
 def _fire(product, message, qstash_id="msg_1", retried=0, **extra):
     """Deliver a firing the way QStash does, over real HTTP."""
     body = json.dumps({"messageId": message.id, "coachId": message.coach_id, **extra})
-    return requests.post(product.webhook_url, data=body, timeout=30, headers={
-        "Authorization": f"Bearer {product.secrets['scheduler_api_key']}", "Content-Type": "application/json",
-        "Upstash-Message-Id": qstash_id, "Upstash-Retried": str(retried)})
+    return requests.post(
+        product.webhook_url,
+        data=body,
+        timeout=30,
+        headers={
+            "Authorization": f"Bearer {product.secrets['scheduler_api_key']}",
+            "Content-Type": "application/json",
+            "Upstash-Message-Id": qstash_id,
+            "Upstash-Retried": str(retried),
+        },
+    )
 
 
 def _inbox(product, coach):
@@ -27,8 +36,9 @@ def _inbox(product, coach):
 def message(product, coach_with_clients):
     """A one-time message to everyone, personalised."""
     coach, _ = coach_with_clients
-    return product.store.messages.insert(coach.as_actor(), factories.once_values(
-        product.store, coach, body="Hi {first_name}, from {coach_name}"))
+    return product.store.messages.insert(
+        coach.as_actor(), factories.once_values(product.store, coach, body="Hi {first_name}, from {coach_name}")
+    )
 
 
 def test_one_message_per_active_client_personalised(product, coach_with_clients, message):
@@ -36,10 +46,19 @@ def test_one_message_per_active_client_personalised(product, coach_with_clients,
     coach, _ = coach_with_clients
     answer = _fire(product, message)
     assert answer.status_code == 200
-    assert answer.json() == {"messageId": message.id, "slot": "once", "sent": 3, "failed": 0, "skipped": 1,
-                             "pending": 0}
+    assert answer.json() == {
+        "messageId": message.id,
+        "slot": "once",
+        "sent": 3,
+        "failed": 0,
+        "skipped": 1,
+        "pending": 0,
+    }
     assert sorted(m["text"] for m in _inbox(product, coach)) == [
-        "Hi Ann, from Casey Coach", "Hi Ben, from Casey Coach", "Hi Cy, from Casey Coach"]
+        "Hi Ann, from Casey Coach",
+        "Hi Ben, from Casey Coach",
+        "Hi Cy, from Casey Coach",
+    ]
     stored = product.store.messages.get(coach.as_actor(), message.id)
     assert (stored.status, stored.sent_count, stored.occurrences) == ("completed", 3, 1)
     assert product.store.log.status_counts(coach.as_actor()) == {"sent": 3, "skipped": 1}
@@ -62,7 +81,8 @@ def test_ten_identical_deliveries_at_once(product, coach_with_clients, message):
     assert all(a.status_code in (200, 503) for a in answers)
     assert any(a.status_code == 200 for a in answers)
     inbox = _inbox(product, coach)
-    assert len(inbox) == 3 and len({m["client_id"] for m in inbox}) == 3
+    assert len(inbox) == 3
+    assert len({m["client_id"] for m in inbox}) == 3
     counts = product.store.log.status_counts(coach.as_actor())
     assert counts == {"sent": 3, "skipped": 1}
 
@@ -73,7 +93,8 @@ def test_inactive_messages_are_answered_200_with_nothing_sent(product, coach_wit
     coach, _ = coach_with_clients
     product.store.messages.system_update(message.id, status=status)
     answer = _fire(product, message)
-    assert answer.status_code == 200 and answer.json() == {"skipped": f"message is {status}"}
+    assert answer.status_code == 200
+    assert answer.json() == {"skipped": f"message is {status}"}
     assert _inbox(product, coach) == []
 
 
@@ -81,8 +102,9 @@ def test_tag_target_resolves_recipients_at_fire_time(product, coach_with_clients
     """A tag message goes to whoever has the tag when it fires (a client tagged later is included)."""
     coach, _ = coach_with_clients
     store = product.store
-    message = store.messages.insert(coach.as_actor(), factories.once_values(store, coach, target="tag",
-                                                                           target_tag="vip"))
+    message = store.messages.insert(
+        coach.as_actor(), factories.once_values(store, coach, target="tag", target_tag="vip")
+    )
     factories.clients(store, coach, [("Eve Elm", "UTC", ["vip"])])
     assert _fire(product, message).json()["sent"] == 3  # Ann, Ben, Eve; Di is inactive
     assert sorted(m["client"] for m in _inbox(product, coach)) == ["Ann Apple", "Ben Birch", "Eve Elm"]
@@ -92,8 +114,10 @@ def test_recurring_message_ends_after_max_occurrences(product, coach_with_client
     """A recurring message with max 1 send completes after its first occurrence and its schedule goes."""
     coach, _ = coach_with_clients
     store = product.store
-    message = store.messages.insert(coach.as_actor(), factories.once_values(
-        store, coach, kind="daily", send_at=None, cron="0 9 * * *", max_occurrences=1))
+    message = store.messages.insert(
+        coach.as_actor(),
+        factories.once_values(store, coach, kind="daily", send_at=None, cron="0 9 * * *", max_occurrences=1),
+    )
     product.services.schedules.repair(coach.as_actor(), message.id)
     [schedule_id] = store.messages.qstash_links(message.id).values()
     assert product.services.scheduler.client.schedule.get(schedule_id).cron == "CRON_TZ=America/New_York 0 9 * * *"
@@ -109,5 +133,6 @@ def test_an_inactive_coachs_messages_are_not_sent(product, coach_with_clients, m
     admin = product.store.accounts.create("root@example.com", "Root", "UTC", "admin")
     product.store.accounts.update(admin.as_actor(), coach.id, active=False)
     answer = _fire(product, message)
-    assert answer.status_code == 200 and answer.json() == {"skipped": "coach account is inactive"}
+    assert answer.status_code == 200
+    assert answer.json() == {"skipped": "coach account is inactive"}
     assert _inbox(product, coach) == []
