@@ -32,7 +32,7 @@ def build(tmp: Path, n: int, chat=None, **settings):
     migrate(url)
     services = build_services(load_settings(data_dir=tmp, **settings), engine=make_engine(url), chat=chat)
     store = services.store
-    coach = store.accounts.create("bench@example.com", "Bench Coach", "UTC", "coach")
+    coach = store.accounts.insert(None, "bench@example.com", "Bench Coach", "UTC", "coach", None)
     for i in range(n):
         store.clients.add(coach.as_actor(), f"Client {i:04d}", "UTC", [])
     message = store.messages.insert(

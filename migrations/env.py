@@ -1,19 +1,19 @@
 """Alembic environment: one migration history for SQLite and PostgreSQL (Supabase)."""
 
-import os
-
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from services.config import load_settings
+from services.db.engine import resolve_database_url
 from services.db.schema import metadata
 
 config = context.config
 
 
 def _url() -> str:
-    """The database: DATABASE_URL when run as `alembic` from the shell, else what the caller configured."""
-    if config.config_file_name and os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    """The database: the product's own settings when run as `alembic` from a shell, else what the caller passed."""
+    if config.config_file_name:
+        return resolve_database_url(load_settings())
     return config.get_main_option("sqlalchemy.url")
 
 

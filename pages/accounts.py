@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from services import account_admin
-from services.db.schema import ROLES
 from ui import account_forms, fmt, runtime
 
 account = runtime.require_account()
-services = runtime.services()
+accounts = runtime.services().accounts
 actor = account.as_actor()
 st.title("Accounts")
 if actor.role != "admin":  # not in the navigation of other roles; refuse if reached anyway
@@ -17,14 +15,13 @@ fmt.show_flash("accounts_flash")
 
 search_col, role_col, status_col = st.columns([2, 1, 1])
 search = search_col.text_input("Search email or name", key="accounts_search")
-role = role_col.selectbox("Role", ROLES, index=None, key="accounts_role", placeholder="All")
+role = role_col.selectbox("Role", accounts.roles, index=None, key="accounts_role", placeholder="All")
 status = status_col.selectbox("Status", ["active", "inactive"], index=None, key="accounts_status", placeholder="All")
 
 
 def fetch(limit: int, offset: int):
     """One page of accounts under the filters."""
-    return account_admin.page(
-        services.store,
+    return accounts.page(
         actor,
         role=role,
         search=search or None,
@@ -48,7 +45,7 @@ st.download_button(
 )
 
 with st.expander("Create account", icon=":material/person_add:"):
-    account_forms.add_form(services, account)
+    account_forms.add_form(accounts, account)
 
 st.subheader("Edit an account")
 names = {a.id: f"{a.email} · {a.display_name} · {a.role}" + ("" if a.active else " · inactive") for a in rows}
@@ -61,4 +58,4 @@ selected = st.selectbox(
     placeholder="Choose an account on this page to edit",
 )
 if selected:
-    account_forms.edit_form(services, account, selected)
+    account_forms.edit_form(accounts, account, selected)

@@ -5,19 +5,18 @@ import streamlit as st
 from ui import client_forms, fmt, runtime
 
 account = runtime.require_account()
-services = runtime.services()
+clients = runtime.services().clients
 actor = account.as_actor()
 st.title("Clients")
 fmt.show_flash("clients_flash")
 
-coach_names = None
+coach_names = clients.coach_names(actor)
 search_col, tag_col, status_col, coach_col = st.columns([2, 1, 1, 2])
 search = search_col.text_input("Search name", key="clients_search")
-tag = tag_col.selectbox("Tag", services.store.clients.tags(actor), index=None, key="clients_tag", placeholder="All")
+tag = tag_col.selectbox("Tag", clients.tags(actor), index=None, key="clients_tag", placeholder="All")
 status = status_col.selectbox("Status", ["active", "inactive"], index=None, key="clients_status", placeholder="All")
 coach_id = None
-if actor.sees_all_coaches:
-    coach_names = {c.id: c.display_name for c in services.store.accounts.coaches(actor)}
+if coach_names is not None:
     coach_id = coach_col.selectbox(
         "Coach",
         list(coach_names),
@@ -30,7 +29,7 @@ if actor.sees_all_coaches:
 
 def fetch(limit: int, offset: int):
     """One page of clients under the filters."""
-    return services.store.clients.page(
+    return clients.page(
         actor,
         tag=tag,
         search=search or None,
@@ -55,7 +54,7 @@ st.download_button(
 )
 
 with st.expander("Add client", icon=":material/person_add:", expanded=total == 0):
-    client_forms.add_form(services, account, coach_names)
+    client_forms.add_form(clients, account, coach_names)
 
 st.subheader("Edit a client")
 names = {c.id: f"{c.name} · {c.timezone}" + ("" if c.active else " · inactive") for c in rows}
@@ -68,4 +67,4 @@ selected = st.selectbox(
     placeholder="Choose a client on this page to edit or deactivate",
 )
 if selected:
-    client_forms.edit_form(services, account, selected)
+    client_forms.edit_form(clients, account, selected)

@@ -9,23 +9,20 @@ from services.errors import UserError
 from ui import fmt, log_views, runtime
 
 account = runtime.require_account()
-services = runtime.services()
+log = runtime.services().delivery_log
 actor = account.as_actor()
-log = services.store.log
 st.title("Delivery Log")
 fmt.show_flash("log_flash")
 
 filters = {}
 top = st.columns(4 if actor.sees_all_coaches else 3)
 if actor.sees_all_coaches:
-    coaches = {c.id: c.display_name for c in services.store.accounts.coaches(actor)}
+    coaches = log.coach_names(actor)
     filters["coach_id"] = top[-1].selectbox(
         "Coach", list(coaches), format_func=coaches.get, index=None, key="log_coach", placeholder="All coaches"
     )
 filters["status"] = top[0].selectbox("Status", log_views.STATUSES, index=None, key="log_status", placeholder="All")
-messages = {
-    m["id"]: m["title"] for m in services.store.messages.list(actor, coach_id=filters.get("coach_id"), limit=500)[0]
-}
+messages = log.message_titles(actor, coach_id=filters.get("coach_id"))
 filters["message_id"] = top[1].selectbox(
     "Message", list(messages), format_func=messages.get, index=None, key="log_message", placeholder="All messages"
 )
@@ -73,7 +70,7 @@ else:
     if st.button("Retry failed", key="log_retry", type="primary", disabled=not chosen, icon=":material/replay:"):
         try:
             with st.spinner("Reopening and asking QStash to fire again…"):
-                reopened = runtime.support().retry_failed(actor, chosen)
+                reopened = log.retry_failed(actor, chosen)
         except UserError as exc:
             st.session_state["log_flash"] = ("error", exc.message)
         else:

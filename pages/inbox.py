@@ -6,12 +6,15 @@ from ui import runtime
 from ui.fmt import local
 
 account = runtime.require_account()
-services = runtime.services()
+inbox = runtime.services().inbox
 actor = account.as_actor()
 st.title("Inbox")
+if inbox is None:  # not in the navigation when chat goes to Stream; refuse if reached anyway
+    st.info("Messages go to Stream Chat here: open them in Stream's dashboard.")
+    st.stop()
 st.caption("In the offline demo, delivered messages land here instead of Stream Chat.")
 
-clients = {c.id: c.name for c in services.store.clients.list(actor, limit=500)}
+clients = {c.id: c.name for c in inbox.clients(actor)}
 left, right = st.columns([3, 1])
 client_id = left.selectbox(
     "Client", list(clients), format_func=clients.get, index=None, key="inbox_client", placeholder="All clients"
@@ -19,7 +22,7 @@ client_id = left.selectbox(
 right.button("Refresh", key="inbox_refresh", icon=":material/refresh:")
 
 with st.spinner("Loading messages…"):
-    messages = services.store.inbox.list(actor, client_id=client_id, limit=200)
+    messages = inbox.messages(actor, client_id=client_id)
 if not messages:
     st.info("No messages yet. Scheduled messages appear here when they are delivered.")
 

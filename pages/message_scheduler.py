@@ -7,7 +7,7 @@ from services.errors import SchedulerUnavailable, UserError
 from ui import compose_form, runtime
 
 account = runtime.require_account()
-services = runtime.services()
+schedules = runtime.services().schedules
 st.title("Message Scheduler")
 if account.role != "coach":
     st.info("Only coaches schedule messages. Use the Schedules page to look after existing ones.")
@@ -20,19 +20,19 @@ if flash:  # the message just scheduled; the text fields were cleared so it is n
 
 form_column, preview_column = st.columns([3, 2], gap="large")
 with form_column:
-    request = compose_form.form(services, account)
+    request = compose_form.form(schedules, account)
     clicked = st.button("Schedule Message", key="sched_submit", type="primary", icon=":material/send:")
     result = st.container()
     if flash:
         result.success(flash)
 with preview_column, st.container(border=True):
-    compose_form.preview_panel(services, account, request)
+    compose_form.preview_panel(schedules, account, request)
 
 if clicked:
     with result:
         try:
             with st.spinner("Scheduling with QStash…"):
-                message = services.schedules.create(account, request)
+                message = schedules.create(account, request)
         except SchedulerUnavailable as exc:  # the row is stored in 'error' with this reason
             st.error(f"Saved but not scheduled: {exc.message} Fix and press Repair on the Schedules page.")
         except UserError as exc:

@@ -9,13 +9,13 @@ from services.errors import UserError
 from ui import fmt, runtime
 
 account = runtime.require_account()
-services = runtime.services()
-if not account.as_actor().sees_all_coaches:
+support = runtime.services().support
+actor = account.as_actor()
+if not actor.sees_all_coaches:
     st.info("This page is for support staff.")
     st.stop()
 st.title("QStash health")
 fmt.show_flash("qs_flash")
-scheduler, messages = services.scheduler, services.store.messages
 zone = account.timezone
 
 
@@ -25,14 +25,14 @@ def stamp(millis: int | None) -> str:
 
 
 database, last = st.columns(2)
-database.metric("Database", "reachable" if services.store.ping() else "unreachable")
-last.metric("Last delivery activity", fmt.local(services.store.log.last_activity(), zone) or "none yet")
+database.metric("Database", "reachable" if support.database_ok(actor) else "unreachable")
+last.metric("Last delivery activity", fmt.local(support.last_activity(actor), zone) or "none yet")
 st.button("Refresh", key="qs_refresh", icon=":material/refresh:")
 
 st.subheader("Schedules")
 try:
     with st.spinner("Reading QStash…"):
-        schedules = scheduler.schedules()
+        schedules = support.schedules(actor)
     st.dataframe(
         pd.DataFrame(
             [
@@ -41,7 +41,7 @@ try:
                     "Cron": s.cron,
                     "Paused": s.paused,
                     "Created": stamp(s.created_at),
-                    "Message id": messages.find_by_qstash_id(s.schedule_id) or "",
+                    "Message id": s.message_id or "",
                     "Destination": s.destination,
                 }
                 for s in schedules
@@ -56,7 +56,7 @@ except UserError as exc:
 
 st.subheader("Recent events")
 try:
-    events = scheduler.logs(count=100).logs
+    events = support.events(actor)
     st.dataframe(
         pd.DataFrame(
             [
@@ -79,7 +79,7 @@ except UserError as exc:
 
 st.subheader("Dead letters")
 try:
-    letters = scheduler.dead_letters().messages
+    letters = support.dead_letters(actor)
 except UserError as exc:
     st.warning(exc.message)
     letters = []
@@ -93,9 +93,9 @@ for n, letter in enumerate(letters):
     )
     action = None
     if retry.button("Retry", key=f"qs_retry_{n}"):
-        action = ("Sent again", lambda d=letter.dlq_id: scheduler.retry_dead_letter(d))
+        action = ("Sent again", lambda d=letter.dlq_id: support.retry_dead_letter(actor, d))
     if delete.button("Delete", key=f"qs_delete_{n}"):
-        action = ("Deleted", lambda d=letter.dlq_id: scheduler.delete_dead_letter(d))
+        action = ("Deleted", lambda d=letter.dlq_id: support.delete_dead_letter(actor, d))
     if action:
         try:
             action[1]()

@@ -5,19 +5,18 @@ import streamlit as st
 from ui import drift_panel, fmt, runtime, schedule_detail, schedule_table
 
 account = runtime.require_account()
-services = runtime.services()
+schedules = runtime.services().schedules
 actor = account.as_actor()
 st.title("Schedules")
 fmt.show_flash("list_flash")
 
-coach_names = None
+coach_names = schedules.coach_names(actor)
 status_col, kind_col, search_col, coach_col = st.columns([1, 1, 2, 2])
 status = status_col.selectbox("Status", schedule_table.STATUSES, index=None, key="list_status", placeholder="All")
 kind = kind_col.selectbox("Kind", schedule_table.KINDS, index=None, key="list_kind", placeholder="All")
 search = search_col.text_input("Search title or text", key="list_search")
 coach_id = None
-if actor.sees_all_coaches:
-    coach_names = {c.id: c.display_name for c in services.store.accounts.coaches(actor)}
+if coach_names is not None:
     coach_id = coach_col.selectbox(
         "Coach", list(coach_names), format_func=coach_names.get, index=None, key="list_coach", placeholder="All coaches"
     )
@@ -25,12 +24,12 @@ if actor.sees_all_coaches:
 
 def fetch(limit: int, offset: int):
     """One page of messages under the filters."""
-    return services.store.messages.list(
+    return schedules.list(
         actor, status=status, kind=kind, search=search or None, coach_id=coach_id, limit=limit, offset=offset
     )
 
 
-now = services.clock()
+now = schedules.clock()
 total = fetch(1, 0)[1]
 limit, offset = fmt.pager("list", total)
 rows, total = fetch(limit, offset)
@@ -55,7 +54,7 @@ selected = st.selectbox(
     placeholder="Choose a message on this page to see details and actions",
 )
 if selected:
-    schedule_detail.show(services, account, selected)
+    schedule_detail.show(schedules, account, selected)
 
 st.divider()
-drift_panel.show(services, account)
+drift_panel.show(schedules, account)

@@ -40,23 +40,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def _migrate(settings, _args) -> int:
     """Apply every migration."""
-    from services.db.engine import database_url_for, migrate
+    from services.db.engine import migrate, resolve_database_url
 
-    migrate(database_url_for(settings.database_url, settings.data_dir))
+    migrate(resolve_database_url(settings))
     print("Database is up to date.")
     return 0
 
 
 def _create_user(settings, args) -> int:
     """Create an account; the password never appears in argv or output."""
-    from services.auth import hash_password
     from services.bootstrap import build_services
     from services.errors import UserError
 
     password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     try:
-        account = build_services(settings).store.accounts.create(
-            args.email, args.name or args.email, args.timezone, args.role, hash_password(password)
+        account = build_services(settings).accounts.create_first(
+            args.email, args.name or args.email, args.timezone, args.role, password
         )
     except UserError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.domain import Account
 from services.errors import UserError
 from services.store.accounts import AccountRepository
+from services.validation import MAX_PASSWORD_BYTES, normalised_email
 
 _HASHER = PasswordHasher()
-MIN_PASSWORD = 10
+
+
+class Authenticator(Protocol):
+    """Turns an email and password into the dashboard account, or a UserError that says no more than needed."""
+
+    name: str
+
+    def login(self, email: str, password: str) -> Account:
+        """The active account for these credentials."""
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of a new password, refusing short ones."""
-    if len(password or "") < MIN_PASSWORD:
-        raise UserError(f"Passwords need at least {MIN_PASSWORD} characters.", "password")
+    """An argon2id hash of a password the caller has already checked (services.validation.new_password)."""
     return _HASHER.hash(password)
 
 
@@ -30,7 +39,9 @@ class LocalAuth:
 
     def login(self, email: str, password: str) -> Account:
         """The account for these credentials; one vague error for every failure."""
-        found = self.accounts.find_by_email(email)
+        found = self.accounts.find_by_email(normalised_email(email))
+        if len((password or "").encode("utf-8")) > MAX_PASSWORD_BYTES:
+            raise UserError("Wrong email or password.")  # never worth hashing: no stored password is this long
         if found is None or not found[1] or not found[0].active:
             _HASHER.hash("timing-equaliser")  # spend the same time as a real check
             raise UserError("Wrong email or password.")
@@ -62,7 +73,7 @@ class SupabaseAuth:
             create_client(self.url, self.anon_key).auth.sign_in_with_password({"email": email, "password": password})
         except Exception:
             raise UserError("Wrong email or password.") from None
-        found = self.accounts.find_by_email(email)
+        found = self.accounts.find_by_email(normalised_email(email))
         if found is None or not found[0].active:
             raise UserError("This login has no dashboard account yet. Ask an admin to create one.")
         return found[0]

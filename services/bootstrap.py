@@ -3,58 +3,52 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from qstash import Receiver
+from qstash import QStash, Receiver
+from sqlalchemy import Engine
 
 from services import config as config_module
 from services import local_secrets
-from services.auth import LocalAuth, SupabaseAuth
+from services.account_admin import AccountService
+from services.auth import Authenticator, LocalAuth, SupabaseAuth
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.port import ChatGateway
-from services.db.engine import database_url_for, make_engine
+from services.client_admin import ClientService
+from services.db.engine import make_engine, resolve_database_url
 from services.db.engine import migrate as run_migrations
 from services.delivery import DeliveryService
-from services.domain import Actor
-from services.errors import UserError
+from services.delivery_log import DeliveryLogService
+from services.inbox import InboxService
 from services.pacing import Pacer
+from services.qstash.port import WEBHOOK_PATH, Scheduler
+from services.qstash.registrar import Registrar
+from services.qstash.request_auth import WebhookAuth
+from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
 from services.schedules import ScheduleService
-from services.scheduling import WEBHOOK_PATH, QStashScheduler, make_qstash_client
 from services.store import Store
 from services.store.base import Clock, utc_now
 from services.support import SupportService
-from services.webhook.verify import WebhookAuth
 
 
 @dataclass
 class Services:
-    """Everything the pages and the webhook use, wired once."""
+    """Everything the pages and the webhook use, wired once: one service object per page, plus the webhook's."""
 
     settings: config_module.Settings
-    store: Store
-    scheduler: QStashScheduler
-    chat: ChatGateway
     clock: Clock
-    schedules: ScheduleService
-    delivery: DeliveryService
-    auth: Any
-    webhook_auth: WebhookAuth
+    store: Store  # for the webhook and the command line; pages go through the services below
+    scheduler: Scheduler
+    chat: ChatGateway
+    schedules: ScheduleService  # Message Scheduler and Schedules pages
+    delivery_log: DeliveryLogService  # Delivery Log page
+    clients: ClientService  # Clients page
+    accounts: AccountService  # Accounts page (and the first admin from the command line)
+    support: SupportService  # QStash health page
+    inbox: InboxService | None  # Inbox page, only when chat goes to the local inbox
+    auth: Authenticator  # sign-in
+    delivery: DeliveryService  # the webhook's fan-out
+    webhook_auth: WebhookAuth  # the webhook's request verification
     qstash_base_url: str | None
-    support: SupportService
-
-    def register_stored(self, payload: dict) -> dict[str, str]:
-        """The guide's /api/qstash-schedule: register a stored message of that coach with QStash."""
-        message_id, coach_id = payload.get("messageId"), payload.get("coachId")
-        if not isinstance(message_id, str) or not isinstance(coach_id, str):
-            raise UserError("messageId and coachId are required.")
-        message = self.store.messages.get_unscoped(message_id)
-        if message is None or message.coach_id != coach_id:
-            raise UserError("No such message for this coach.")
-        kind = payload.get("scheduleType")
-        if kind and (kind == "once") != (message.kind == "once"):
-            raise UserError(f"scheduleType '{kind}' does not match the stored message ({message.kind}).")
-        self.schedules.repair(Actor(coach_id, "coach"), message_id)
-        return self.store.messages.qstash_links(message_id)
 
 
 def resolved_secrets(settings: config_module.Settings) -> dict[str, str]:
@@ -70,68 +64,73 @@ def resolved_secrets(settings: config_module.Settings) -> dict[str, str]:
 def build_services(
     settings: config_module.Settings | None = None,
     *,
-    engine=None,
+    engine: Engine | None = None,
     clock: Clock | None = None,
     chat: ChatGateway | None = None,
-    qstash_client=None,
+    qstash_client: QStash | None = None,
     migrate: bool = True,
 ) -> Services:
     """Wire the product; every argument replaces one default (tests pass their own)."""
     settings = settings or config_module.load_settings()
     clock = clock or utc_now
-    if engine is None:
-        url = database_url_for(settings.database_url, settings.data_dir)
-        # Embedded SQLite migrates itself; a production database is migrated on purpose
-        # (`python -m services migrate`), never by several web workers racing at start-up.
-        if migrate and settings.embedded_database:
-            run_migrations(url)
-        engine = make_engine(url)
-    store = Store(engine, clock)
+    store = Store(engine or _default_engine(settings, migrate), clock)
     secrets = resolved_secrets(settings)
     qstash_base_url = settings.qstash_url or (
         f"http://127.0.0.1:{settings.local_qstash_port}" if settings.embedded_qstash else None
     )
+    webhook_url = _public_url(settings) + WEBHOOK_PATH
     client = qstash_client or make_qstash_client(secrets["qstash_token"], qstash_base_url)
-    public_url = (settings.public_app_url or f"http://{settings.webhook_host}:{settings.webhook_port}").rstrip("/")
-    scheduler = QStashScheduler(client, public_url + WEBHOOK_PATH, secrets["scheduler_api_key"])
+    scheduler = QStashScheduler(client, webhook_url, secrets["scheduler_api_key"])
+    registrar = Registrar(store, scheduler)
     chat = chat or _default_chat(settings, store)
-    schedules = ScheduleService(store, scheduler, clock)
-    # The provider's send limit applies to Stream; the local inbox has none.
-    pace = 0 if isinstance(chat, LocalInboxGateway) else settings.chat_sends_per_minute
-    delivery = DeliveryService(
-        store,
-        chat,
-        Pacer(pace),
-        clock,
-        on_finished=lambda m: _delete_schedules(store, scheduler, m),
-        concurrency=settings.fanout_concurrency,
-        lease_seconds=settings.claim_lease_seconds,
-    )
-    mode = settings.webhook_auth or ("either" if settings.embedded_qstash else "signature")
-    webhook_auth = WebhookAuth(
-        mode,
-        Receiver(secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
-        public_url + WEBHOOK_PATH,
-        secrets["scheduler_api_key"],
-    )
-    auth = (
-        SupabaseAuth(store.accounts, settings.supabase_url, settings.supabase_anon_key.get_secret_value())
-        if settings.supabase_auth
-        else LocalAuth(store.accounts)
-    )
+    local_inbox = isinstance(chat, LocalInboxGateway)
+    schedules = ScheduleService(store, registrar, clock)
     return Services(
-        settings,
-        store,
-        scheduler,
-        chat,
-        clock,
-        schedules,
-        delivery,
-        auth,
-        webhook_auth,
-        qstash_base_url,
-        SupportService(store, scheduler, schedules),
+        settings=settings,
+        clock=clock,
+        store=store,
+        scheduler=scheduler,
+        chat=chat,
+        schedules=schedules,
+        delivery_log=DeliveryLogService(store, scheduler, clock),
+        clients=ClientService(store, schedules),
+        accounts=AccountService(store),
+        support=SupportService(store, scheduler),
+        inbox=InboxService(store) if local_inbox else None,
+        auth=_default_auth(settings, store),
+        # The provider's send limit applies to Stream; the local inbox has none.
+        delivery=DeliveryService(
+            store,
+            chat,
+            Pacer(0 if local_inbox else settings.chat_sends_per_minute),
+            clock,
+            on_finished=registrar.delete_schedules,
+            concurrency=settings.fanout_concurrency,
+            lease_seconds=settings.claim_lease_seconds,
+        ),
+        webhook_auth=WebhookAuth(
+            settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
+            Receiver(secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
+            webhook_url,
+            secrets["scheduler_api_key"],
+        ),
+        qstash_base_url=qstash_base_url,
     )
+
+
+def _default_engine(settings: config_module.Settings, migrate: bool) -> Engine:
+    """The configured database; the embedded SQLite file migrates itself."""
+    url = resolve_database_url(settings)
+    # A production database is migrated on purpose (`python -m services migrate`), never by several web
+    # workers racing at start-up.
+    if migrate and settings.embedded_database:
+        run_migrations(url)
+    return make_engine(url)
+
+
+def _public_url(settings: config_module.Settings) -> str:
+    """The webhook's public base URL (what QStash calls and signs), without a trailing slash."""
+    return (settings.public_app_url or f"http://{settings.webhook_host}:{settings.webhook_port}").rstrip("/")
 
 
 def _default_chat(settings: config_module.Settings, store: Store) -> ChatGateway:
@@ -145,7 +144,8 @@ def _default_chat(settings: config_module.Settings, store: Store) -> ChatGateway
     )
 
 
-def _delete_schedules(store: Store, scheduler: QStashScheduler, message) -> None:
-    """An ended recurring message no longer needs its QStash schedules."""
-    for schedule_id in store.messages.qstash_links(message.id).values():
-        scheduler.delete_schedule(schedule_id)
+def _default_auth(settings: config_module.Settings, store: Store) -> Authenticator:
+    """Supabase Auth when configured, else local accounts."""
+    if settings.supabase_auth:
+        return SupabaseAuth(store.accounts, settings.supabase_url, settings.supabase_anon_key.get_secret_value())
+    return LocalAuth(store.accounts)

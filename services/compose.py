@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from services import recurrence
-from services.domain import Actor, Client
+from services.domain import Actor, Client, Message
 from services.errors import UserError
 from services.store import Store
 
@@ -178,3 +178,29 @@ def _check_recurring(request: ScheduleRequest, zone_name: str, now: datetime) ->
         "max_occurrences": request.max_occurrences,
         "next_run_at": first[0].at if first else None,
     }
+
+
+def request_for(message: Message) -> ScheduleRequest:
+    """The stored message as the compose form's request, in the message's own zone."""
+    zone = recurrence.zone(message.timezone)
+    request = ScheduleRequest(
+        body=message.body,
+        kind=message.kind,
+        title=message.title,
+        target=message.target,
+        target_tag=message.target_tag,
+        client_ids=list(message.client_ids),
+        cron=message.cron,
+        timezone=message.timezone,
+        zone_mode=message.zone_mode,
+        end_date=message.end_at.astimezone(zone).date() if message.end_at else None,
+        max_occurrences=message.max_occurrences,
+        weekdays=[0],
+    )
+    if message.kind == "once":
+        at = message.send_at.astimezone(zone)
+        request.send_date, request.send_time = at.date(), at.time().replace(second=0, microsecond=0)
+    elif message.kind in ("daily", "weekly"):
+        request.send_time, weekdays = recurrence.time_and_weekdays(message.cron)
+        request.weekdays = weekdays or [0]
+    return request

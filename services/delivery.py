@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,7 +49,7 @@ class DeliveryService:
         chat: ChatGateway,
         pacer: Pacer,
         clock: Clock,
-        on_finished=None,
+        on_finished: Callable[[Message], None],
         concurrency: int = 8,
         lease_seconds: float = 60.0,
     ):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services import recurrence
 from services.domain import Message
 from services.store import Store
 
 
-def close_occurrence(store: Store, message: Message, ended: bool, on_finished=None, unfinished: int = 0) -> None:
+def close_occurrence(
+    store: Store, message: Message, ended: bool, on_finished: Callable[[Message], None], unfinished: int = 0
+) -> None:
     """Update counters; complete a finished one-time message or a recurring one past its end."""
     totals = store.deliveries.message_totals(message.id)
     occurrences = store.deliveries.occurrences_started(message.id)
@@ -35,5 +39,5 @@ def close_occurrence(store: Store, message: Message, ended: bool, on_finished=No
         if message.recurring:
             changes["next_run_at"] = None
     store.messages.system_update(message.id, **changes)
-    if ended and message.recurring and on_finished is not None:
+    if ended and message.recurring:
         on_finished(message)

@@ -70,14 +70,11 @@ def seed(services) -> bool:
         raise UserError("Demo data is only seeded into the embedded database, never into DATABASE_URL.")
     if store.accounts.count():
         return False
-    store.accounts.create(
-        "support@example.com", "Sky Support", "UTC", "support", hash_password(DEMO_PASSWORD), account_id=_id("support")
-    )
-    store.accounts.create(
-        "admin@example.com", "Ada Admin", "UTC", "admin", hash_password(DEMO_PASSWORD), account_id=_id("admin")
-    )
+    password_hash = hash_password(DEMO_PASSWORD)  # one slow hash serves every demo login
+    store.accounts.insert(None, "support@example.com", "Sky Support", "UTC", "support", password_hash, _id("support"))
+    store.accounts.insert(None, "admin@example.com", "Ada Admin", "UTC", "admin", password_hash, _id("admin"))
     for email, name, tz, client_names in COACHES:
-        coach = store.accounts.create(email, name, tz, "coach", hash_password(DEMO_PASSWORD), account_id=_id(email))
+        coach = store.accounts.insert(None, email, name, tz, "coach", password_hash, _id(email))
         for n, client_name in enumerate(client_names):
             store.clients.add(
                 coach.as_actor(),

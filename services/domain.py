@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+ROLES = ("coach", "support", "admin")
+
 
 @dataclass(frozen=True)
 class Actor:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cron_descriptor import ExpressionDescriptor
+from cron_descriptor.Exception import FormatException, MissingFieldException, WrongArgumentException
 from croniter import croniter
 
 from services.errors import UserError
@@ -85,9 +86,25 @@ def validate_cron(expression: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def describe(cron: str) -> str:
-    """A sentence for any rule, e.g. 'At 09:00 AM, only on Monday'."""
+    """A sentence for any rule, e.g. 'At 09:00, only on Monday' (cached: tables describe the same rules often)."""
     return ExpressionDescriptor(cron, use_24hour_time_format=True).get_description()
+
+
+def describe_or_rule(cron: str) -> str:
+    """The sentence, or the rule itself when cron-descriptor cannot read it (an odd stored rule breaks nothing)."""
+    try:
+        return describe(cron)
+    except (FormatException, MissingFieldException, WrongArgumentException):
+        return cron
+
+
+def time_and_weekdays(cron: str | None) -> tuple[time, list[int]]:
+    """The time of day and weekdays (0 = Monday; none = every day) of a daily or weekly rule made by cron_for."""
+    minute, hour, _, _, days = (cron or "0 9 * * *").split()
+    weekdays = [] if days == "*" else sorted((int(d) - 1) % 7 for d in days.split(","))
+    return time(int(hour), int(minute)), weekdays
 
 
 def local_to_utc(day: date, at: time, zone_name: str) -> datetime:

@@ -1,13 +1,15 @@
-"""Schedule lifecycle: create, edit, pause, resume, cancel; the store and QStash change together."""
+"""Schedule lifecycle for the Message Scheduler and Schedules pages: create, read, edit, pause, resume, cancel.
+
+The store and QStash change together: a refusal by QStash leaves the row in 'error' with the reason.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from services import compose, recurrence
-from services.domain import Account, Actor, Message
+from services import compose, directory, preview
+from services.domain import Account, Actor, Client, Message
+from services.drift import Drift, find_drift, require_orphan_rights
 from services.errors import SchedulerUnavailable, UserError
-from services.scheduling import Firing, QStashScheduler, dedup_id_for
+from services.qstash.registrar import Registrar
 from services.store import Store
 from services.store.base import Clock
 
@@ -15,10 +17,66 @@ from services.store.base import Clock
 class ScheduleService:
     """What the Message Scheduler and Schedules pages ask for."""
 
-    def __init__(self, store: Store, scheduler: QStashScheduler, clock: Clock):
+    def __init__(self, store: Store, registrar: Registrar, clock: Clock):
         self.store = store
-        self.scheduler = scheduler
+        self.registrar = registrar
         self.clock = clock
+
+    # Reads for the pages.
+
+    def list(
+        self,
+        actor: Actor,
+        status: str | None = None,
+        kind: str | None = None,
+        search: str | None = None,
+        coach_id: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> tuple[list[dict], int]:
+        """One page of the actor's messages (newest first) under the filters, and the total."""
+        return self.store.messages.list(
+            actor, status=status, kind=kind, search=search, coach_id=coach_id, limit=limit, offset=offset
+        )
+
+    def get(self, actor: Actor, message_id: str) -> Message:
+        """One message the actor may see."""
+        return self.store.messages.get(actor, message_id)
+
+    def coach_names(self, actor: Actor) -> dict[str, str] | None:
+        """Coach names for support's filter and column; None for a coach."""
+        return directory.coach_names(self.store, actor)
+
+    def tags(self, owner: Actor) -> list[str]:
+        """The tags a message of this coach may target."""
+        return self.store.clients.tags(owner)
+
+    def clients(self, owner: Actor, limit: int = 500) -> list[Client]:
+        """The clients a message of this coach may be sent to, by name."""
+        return self.store.clients.list(owner, limit=limit)
+
+    def recipients(self, actor: Actor, message: Message) -> str:
+        """Who the message targets, in words."""
+        if message.target == "all":
+            return "all clients"
+        if message.target == "tag":
+            return f"clients tagged '{message.target_tag}'"
+        names = [c.name for c in self.store.clients.get_many(actor, list(message.client_ids))]
+        return ", ".join(names) or "nobody"
+
+    def audit_trail(self, actor: Actor, message_id: str) -> list[dict]:
+        """Who did what to the message, newest first."""
+        return self.store.audit.list(actor, message_id=message_id)
+
+    def links(self, message_id: str) -> dict[str, str]:
+        """Zone group → QStash id registered for the message."""
+        return self.registrar.links(message_id)
+
+    def preview(self, account: Account, request: compose.ScheduleRequest) -> preview.Preview:
+        """What a request will do, before it is saved."""
+        return preview.build(self.store, account, request, self.clock())
+
+    # Changes.
 
     def create(self, account: Account, request: compose.ScheduleRequest) -> Message:
         """Validate, store, then register with QStash; a refusal leaves the row in 'error' with the reason."""
@@ -36,7 +94,7 @@ class ScheduleService:
         values, client_ids = compose.validate(self.store, owner.as_actor(), request, owner.timezone, self.clock())
         values["status"] = current.status
         # Schedules of a running recurring message are upserted in place; anything else is removed first.
-        self._unregister(current, keep_schedules=values["kind"] != "once" and current.status == "scheduled")
+        self.registrar.unregister(current, keep_schedules=values["kind"] != "once" and current.status == "scheduled")
         message = self.store.messages.update(actor, message_id, values, version, "edit", client_ids)
         return self._register_or_record(actor, message) if message.status != "paused" else message
 
@@ -45,11 +103,7 @@ class ScheduleService:
         message = self._editable(actor, message_id)
         if message.status != "scheduled":
             raise UserError("Only scheduled messages can be paused.")
-        if message.recurring:
-            for schedule_id in self.store.messages.qstash_links(message.id).values():
-                self.scheduler.pause_schedule(schedule_id)
-        else:
-            self._unregister(message)
+        self.registrar.pause(message)
         return self.store.messages.update(actor, message_id, {"status": "paused"}, message.version, "pause")
 
     def resume(self, actor: Actor, message_id: str) -> Message:
@@ -62,10 +116,7 @@ class ScheduleService:
         message = self.store.messages.update(
             actor, message_id, {"status": "scheduled", "last_error": None}, message.version, "resume"
         )
-        links = self.store.messages.qstash_links(message.id)
-        if message.recurring and set(links) == set(self.zones(message)):
-            for schedule_id in links.values():
-                self.scheduler.resume_schedule(schedule_id)
+        if self.registrar.resume_in_place(message):
             return message
         return self._register_or_record(actor, message)
 
@@ -74,7 +125,7 @@ class ScheduleService:
         message = self.store.messages.get(actor, message_id)
         if message.status in ("cancelled", "completed"):
             raise UserError(f"This message is already {message.status}.")
-        self._unregister(message)
+        self.registrar.unregister(message)
         return self.store.messages.update(actor, message_id, {"status": "cancelled"}, message.version, "cancel")
 
     def repair(self, actor: Actor, message_id: str) -> Message:
@@ -84,11 +135,48 @@ class ScheduleService:
             raise UserError("Only scheduled messages can be repaired.")
         return self._register_or_record(actor, message)
 
-    def zones(self, message: Message) -> list[str]:
-        """The zone groups a message fires in: the coach's zone, or each distinct client zone."""
-        if message.zone_mode == "coach":
-            return [message.timezone]
-        return self.store.clients.zones_of(message)
+    def register_stored(self, payload: dict) -> dict[str, str]:
+        """The guide's /api/qstash-schedule: register a stored message of that coach with QStash."""
+        message_id, coach_id = payload.get("messageId"), payload.get("coachId")
+        if not isinstance(message_id, str) or not isinstance(coach_id, str):
+            raise UserError("messageId and coachId are required.")
+        message = self.store.messages.get_unscoped(message_id)
+        if message is None or message.coach_id != coach_id:
+            raise UserError("No such message for this coach.")
+        kind = payload.get("scheduleType")
+        if kind and (kind == "once") != (message.kind == "once"):
+            raise UserError(f"scheduleType '{kind}' does not match the stored message ({message.kind}).")
+        self.repair(Actor(coach_id, "coach"), message_id)
+        return self.registrar.links(message_id)
+
+    def reregister_client_zones(self, coach_id: str) -> list[str]:
+        """Re-register the coach's recurring "each client's zone" schedules; returns the titles QStash refused."""
+        owner = Actor(coach_id, "coach")
+        rows, _ = self.store.messages.list(owner, status="scheduled", limit=500)
+        failed = []
+        for row in rows:
+            if row["kind"] != "once" and row["zone_mode"] == "client":
+                try:
+                    self.repair(owner, row["id"])
+                except SchedulerUnavailable:
+                    failed.append(row["title"])  # the row now says 'error' with the reason; Repair retries
+        return failed
+
+    def drift(self, actor: Actor) -> list[Drift]:
+        """Where the store and QStash disagree, as far as the actor may see."""
+        return find_drift(self.store, self.registrar, actor)
+
+    def repair_drift(self, actor: Actor, found: Drift) -> None:
+        """Make QStash match the store for one drift row."""
+        if found.message_id is None:
+            require_orphan_rights(actor)
+            self.registrar.scheduler.delete_schedule(found.schedule_id)
+            return
+        message = self.store.messages.get(actor, found.message_id)  # scoped: another coach's is "not found"
+        if message.status == "paused":
+            self.registrar.scheduler.pause_schedule(found.schedule_id)
+        else:
+            self.repair(actor, message.id)
 
     def _editable(self, actor: Actor, message_id: str) -> Message:
         """A message that may still change."""
@@ -100,48 +188,14 @@ class ScheduleService:
     def _register_or_record(self, actor: Actor, message: Message) -> Message:
         """Register with QStash; on refusal record the reason on the row and re-raise for the page."""
         try:
-            links = self._register(message)
+            self.registrar.register(message)
         except SchedulerUnavailable as exc:
             self.store.messages.update(
                 actor, message.id, {"status": "error", "last_error": exc.message}, action="qstash_error"
             )
             raise
-        self.store.messages.set_qstash_links(message.id, links)
         if message.status == "error":
             return self.store.messages.update(
                 actor, message.id, {"status": "scheduled", "last_error": None}, action="repair"
             )
         return self.store.messages.get(actor, message.id)
-
-    def _register(self, message: Message) -> dict[str, str]:
-        """Publish or upsert one QStash firing per zone group; returns zone → QStash id."""
-        links = {}
-        for zone in self.zones(message):
-            firing = Firing(message.id, message.coach_id, zone)
-            if message.recurring:
-                links[zone] = self.scheduler.upsert_schedule(firing, message.cron)
-            else:
-                send_at = _same_wall_clock(message.send_at, message.timezone, zone)
-                links[zone] = self.scheduler.publish(
-                    firing, int(send_at.timestamp()), dedup_id_for(message.id, message.version, zone)
-                )
-        for zone, qstash_id in self.store.messages.qstash_links(message.id).items():
-            if message.recurring and zone not in links:
-                self.scheduler.delete_schedule(qstash_id)  # a zone group nobody is in any more
-        return links
-
-    def _unregister(self, message: Message, keep_schedules: bool = False) -> None:
-        """Remove QStash firings; recurring schedules are kept when they will be upserted again."""
-        for qstash_id in self.store.messages.qstash_links(message.id).values():
-            if not message.recurring:
-                self.scheduler.cancel_message(qstash_id)
-            elif not keep_schedules:
-                self.scheduler.delete_schedule(qstash_id)
-
-
-def _same_wall_clock(send_at: datetime, from_zone: str, to_zone: str) -> datetime:
-    """The instant with the same local wall-clock time in another zone (each client's own time)."""
-    if from_zone == to_zone:
-        return send_at
-    local = send_at.astimezone(recurrence.zone(from_zone)).replace(tzinfo=None)
-    return local.replace(tzinfo=recurrence.zone(to_zone)).astimezone(UTC)

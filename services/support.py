@@ -1,88 +1,83 @@
-"""Support tools: retry failed recipients, drift between the store and QStash, dead letters."""
+"""The QStash health page's service (support, admin): QStash's own view of schedules, events and dead letters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from services.domain import Actor
-from services.errors import Forbidden, UserError
-from services.schedules import ScheduleService
-from services.scheduling import Firing, QStashScheduler, schedule_id_for
+from services.errors import Forbidden
+from services.qstash.port import Scheduler
 from services.store import Store
 
 
 @dataclass(frozen=True)
-class Drift:
-    """One disagreement between a stored message and QStash."""
+class QStashSchedule:
+    """One QStash schedule and the stored message it fires, if any."""
 
-    message_id: str | None
     schedule_id: str
-    problem: str
+    cron: str
+    paused: bool
+    created_at: int | None  # QStash's unix milliseconds
+    destination: str
+    message_id: str | None
 
 
 class SupportService:
-    """What support staff do from the Delivery Log and Schedules pages."""
+    """What support staff read and do on the QStash health page; every call needs support or admin."""
 
-    def __init__(self, store: Store, scheduler: QStashScheduler, schedules: ScheduleService):
+    def __init__(self, store: Store, scheduler: Scheduler):
         self.store = store
         self.scheduler = scheduler
-        self.schedules = schedules
 
-    def retry_failed(self, actor: Actor, delivery_ids: list[str]) -> int:
-        """Reopen failed recipients and ask QStash to fire their occurrence again; returns how many."""
-        rows = self.store.log.failed_ids(actor, delivery_ids)
-        if not rows:
-            raise UserError("None of the selected deliveries has failed, so there is nothing to retry.")
-        occurrences = {(message_id, coach_id, slot) for _, message_id, coach_id, slot in rows}
-        for message_id, _, _ in occurrences:
-            status = self.store.messages.get(actor, message_id).status
-            if status in ("cancelled", "paused"):
-                raise UserError(f"That message is {status}: resume it (or schedule a new one) before retrying.")
-        reopened = self.store.deliveries.reopen([row[0] for row in rows])
-        for message_id, coach_id, slot in sorted(occurrences):
-            message = self.store.messages.get(actor, message_id)
-            if message.status == "completed":
-                self.store.messages.system_update(message_id, status="scheduled")
-            stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-            self.scheduler.publish(
-                Firing(message_id, coach_id, message.timezone, slot), None, f"retry-{message_id}-{stamp}"
+    def database_ok(self, actor: Actor) -> bool:
+        """True when the database answers."""
+        _require_support(actor)
+        return self.store.ping()
+
+    def last_activity(self, actor: Actor) -> datetime | None:
+        """When a delivery last changed."""
+        _require_support(actor)
+        return self.store.log.last_activity()
+
+    def schedules(self, actor: Actor) -> list[QStashSchedule]:
+        """Every schedule QStash holds, with the message behind it."""
+        _require_support(actor)
+        return [
+            QStashSchedule(
+                s.schedule_id,
+                s.cron,
+                s.paused,
+                s.created_at,
+                s.destination,
+                self.store.messages.find_by_qstash_id(s.schedule_id),
             )
-        return reopened
+            for s in self.scheduler.schedules()
+        ]
 
-    def drift(self, actor: Actor) -> list[Drift]:
-        """Messages whose QStash schedules are missing, paused wrongly, or left behind."""
-        if not actor.sees_all_coaches and actor.role != "coach":
-            raise Forbidden("Your role does not allow this.")
-        remote = {s.schedule_id: s for s in self.scheduler.schedules() if s.schedule_id.startswith("cms-")}
-        found: list[Drift] = []
-        expected: set[str] = set()
-        for message_id in self.store.messages.active_recurring_ids():
-            try:
-                message = self.store.messages.get(actor, message_id)
-            except UserError:
-                continue  # another coach's message
-            for zone in self.schedules.zones(message):
-                schedule_id = schedule_id_for(message.id, zone)
-                expected.add(schedule_id)
-                schedule = remote.get(schedule_id)
-                if schedule is None:
-                    found.append(Drift(message.id, schedule_id, "missing in QStash"))
-                elif schedule.paused != (message.status == "paused"):
-                    found.append(Drift(message.id, schedule_id, "paused state differs"))
-        if actor.sees_all_coaches:
-            found += [
-                Drift(None, sid, "schedule in QStash has no active message") for sid in remote if sid not in expected
-            ]
-        return found
+    def events(self, actor: Actor, count: int = 100) -> list[Any]:
+        """QStash's recent events (SDK log records), newest first."""
+        _require_support(actor)
+        return self.scheduler.logs(count=count).logs
 
-    def repair(self, actor: Actor, drift: Drift) -> None:
-        """Make QStash match the store for one drift row."""
-        if drift.message_id is None:
-            self.scheduler.delete_schedule(drift.schedule_id)
-            return
-        message = self.store.messages.get(actor, drift.message_id)
-        if message.status == "paused":
-            self.scheduler.pause_schedule(drift.schedule_id)
-        else:
-            self.schedules.repair(actor, message.id)
+    def dead_letters(self, actor: Actor) -> list[Any]:
+        """Messages QStash gave up on (SDK DLQ records)."""
+        _require_support(actor)
+        return self.scheduler.dead_letters().messages
+
+    def retry_dead_letter(self, actor: Actor, dlq_id: str) -> str:
+        """Send a dead letter again; returns the new QStash message id."""
+        _require_support(actor)
+        return self.scheduler.retry_dead_letter(dlq_id)
+
+    def delete_dead_letter(self, actor: Actor, dlq_id: str) -> None:
+        """Remove a dead letter once it is dealt with."""
+        _require_support(actor)
+        self.scheduler.delete_dead_letter(dlq_id)
+
+
+def _require_support(actor: Actor) -> None:
+    """Refuse coaches: QStash's view spans every coach."""
+    if not actor.sees_all_coaches:
+        raise Forbidden("This is for support staff.")

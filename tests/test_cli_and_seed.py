@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_demo_seed_is_complete_and_runs_once(tmp_path):
 
 def test_demo_seed_never_touches_database_url(tmp_path, monkeypatch):
     """With DATABASE_URL set the seed refuses."""
-    services = build_services(load_settings(data_dir=tmp_path))
-    services.settings = load_settings(data_dir=tmp_path, database_url="postgresql://example/db")
+    embedded = build_services(load_settings(data_dir=tmp_path))
+    services = replace(embedded, settings=load_settings(data_dir=tmp_path, database_url="postgresql://example/db"))
     with pytest.raises(UserError, match=r"never into DATABASE_URL"):
         seed(services)

@@ -8,7 +8,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from services.errors import SchedulerUnavailable
-from services.scheduling import Firing, QStashScheduler, make_qstash_client
+from services.qstash.port import Firing
+from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
 
 
 class RefusingQStash:

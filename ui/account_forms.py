@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services import account_admin
-from services.bootstrap import Services
-from services.db.schema import ROLES
+from services.account_admin import AccountService
 from services.domain import Account
 from services.errors import UserError
 from ui import runtime
@@ -47,17 +45,17 @@ def _save(action, done: str) -> bool:
     return True
 
 
-def add_form(services: Services, account: Account) -> None:
+def add_form(accounts: AccountService, account: Account) -> None:
     """Email, name, zone, role and an initial password; a bad value is shown and nothing is written."""
     if st.session_state.pop("accounts_added", False):  # a fresh form (and no password left) after a create
         for key in ADD_KEYS:
             st.session_state.pop(key, None)
     st.session_state.setdefault("accounts_add_zone", account.timezone)
     with st.form("accounts_add_form"):
-        email = st.text_input("Email", key="accounts_add_email", max_chars=account_admin.MAX_EMAIL)
-        name = st.text_input("Display name", key="accounts_add_name", max_chars=account_admin.MAX_NAME)
+        email = st.text_input("Email", key="accounts_add_email", max_chars=accounts.max_email)
+        name = st.text_input("Display name", key="accounts_add_name", max_chars=accounts.max_name)
         zone = zone_picker("Time zone", "accounts_add_zone")
-        role = st.selectbox("Role", ROLES, key="accounts_add_role")
+        role = st.selectbox("Role", accounts.roles, key="accounts_add_role")
         password = st.text_input(
             "Initial password (at least 10 characters)",
             type="password",
@@ -66,7 +64,7 @@ def add_form(services: Services, account: Account) -> None:
         )
         submitted = st.form_submit_button("Create account", type="primary", icon=":material/person_add:")
     if submitted and _save(
-        lambda: account_admin.create(services.store, account.as_actor(), email, name, zone, role, password),
+        lambda: accounts.create(account.as_actor(), email, name, zone, role, password),
         f"Created {email.strip().lower()} ({role}).",
     ):
         st.session_state["accounts_added"] = True
@@ -88,11 +86,11 @@ def _prefill(found: Account) -> None:
     )
 
 
-def edit_form(services: Services, account: Account, account_id: str) -> None:
+def edit_form(accounts: AccountService, account: Account, account_id: str) -> None:
     """Name, zone, role and active for one account, then a separate form to set a new password."""
     actor = account.as_actor()
     try:
-        found = account_admin.get(services.store, actor, account_id)
+        found = accounts.get(actor, account_id)
     except UserError as exc:
         st.error(exc.message)
         return
@@ -100,25 +98,25 @@ def edit_form(services: Services, account: Account, account_id: str) -> None:
     if found.id == account.id:
         st.caption("This is your own account: you cannot deactivate it or remove its admin role.")
     with st.form("accounts_edit_form"):
-        name = st.text_input("Display name", key="accounts_edit_name", max_chars=account_admin.MAX_NAME)
+        name = st.text_input("Display name", key="accounts_edit_name", max_chars=accounts.max_name)
         zone = zone_picker("Time zone", "accounts_edit_zone")
-        role = st.selectbox("Role", ROLES, key="accounts_edit_role")
+        role = st.selectbox("Role", accounts.roles, key="accounts_edit_role")
         active = st.toggle("Active (an inactive account cannot log in)", key="accounts_edit_active")
         submitted = st.form_submit_button("Save account", type="primary", icon=":material/save:")
     if submitted:
         saved = []
         if _save(
-            lambda: saved.append(account_admin.edit(services.store, actor, found.id, name, zone, role, active)),
+            lambda: saved.append(accounts.edit(actor, found.id, name, zone, role, active)),
             f"Saved {found.email}.",
         ):
             if saved[0].id == account.id:  # the sidebar shows the admin's own name and zone
                 runtime.log_in(saved[0])
             st.session_state.pop("accounts_edit_loaded", None)
             st.rerun()
-    password_form(services, account, found)
+    password_form(accounts, account, found)
 
 
-def password_form(services: Services, account: Account, found: Account) -> None:
+def password_form(accounts: AccountService, account: Account, found: Account) -> None:
     """Set a new password for the account; the field is emptied after a successful change."""
     if st.session_state.pop("accounts_password_done", False):
         st.session_state.pop("accounts_password", None)
@@ -131,7 +129,7 @@ def password_form(services: Services, account: Account, found: Account) -> None:
         )
         submitted = st.form_submit_button("Set password", icon=":material/password:")
     if submitted and _save(
-        lambda: account_admin.set_password(services.store, account.as_actor(), found.id, password),
+        lambda: accounts.set_password(account.as_actor(), found.id, password),
         f"New password set for {found.email}.",
     ):
         st.session_state["accounts_password_done"] = True

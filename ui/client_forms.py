@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services import client_admin
-from services.bootstrap import Services
+from services.client_admin import ClientService
 from services.domain import Account, Client
 from services.errors import SchedulerUnavailable, UserError
 from ui.compose_form import zone_picker
@@ -53,7 +52,7 @@ def _save(action, done: str) -> bool:
     return True
 
 
-def add_form(services: Services, account: Account, coach_names: dict[str, str] | None) -> None:
+def add_form(clients: ClientService, account: Account, coach_names: dict[str, str] | None) -> None:
     """Name, zone, tags (and, for support/admin, the coach); a bad value is shown and nothing is written."""
     actor = account.as_actor()
     if st.session_state.pop("clients_added", False):  # a fresh form after a successful add
@@ -71,18 +70,18 @@ def add_form(services: Services, account: Account, coach_names: dict[str, str] |
                 key="clients_add_coach",
                 placeholder="Whose client is this?",
             )
-        name = st.text_input("Name", key="clients_add_name", max_chars=client_admin.MAX_NAME)
+        name = st.text_input("Name", key="clients_add_name", max_chars=clients.max_name)
         zone = zone_picker("Time zone", "clients_add_zone")
         tags = st.multiselect(
             "Tags",
-            services.store.clients.tags(actor),
+            clients.tags(actor),
             key="clients_add_tags",
             accept_new_options=True,
             placeholder="Choose or type new tags",
         )
         submitted = st.form_submit_button("Add client", type="primary", icon=":material/person_add:")
     if submitted and _save(
-        lambda: client_admin.add(services.store, actor, name, zone, tags, coach_id, services.schedules),
+        lambda: clients.add(actor, name, zone, tags, coach_id),
         f"Added {name.strip()}.",
     ):
         st.session_state["clients_added"] = True
@@ -104,26 +103,26 @@ def _prefill(client: Client) -> None:
     )
 
 
-def edit_form(services: Services, account: Account, client_id: str) -> None:
+def edit_form(clients: ClientService, account: Account, client_id: str) -> None:
     """Name, zone, tags and active for one client the account may change."""
     actor = account.as_actor()
     try:
-        client = services.store.clients.get(actor, client_id)
+        client = clients.get(actor, client_id)
     except UserError as exc:
         st.error(exc.message)
         return
     _prefill(client)
     with st.form("clients_edit_form"):
-        name = st.text_input("Name", key="clients_edit_name", max_chars=client_admin.MAX_NAME)
+        name = st.text_input("Name", key="clients_edit_name", max_chars=clients.max_name)
         zone = zone_picker("Time zone", "clients_edit_zone")
-        options = sorted(set(services.store.clients.tags(actor)) | set(client.tags))
+        options = sorted(set(clients.tags(actor)) | set(client.tags))
         tags = st.multiselect(
             "Tags", options, key="clients_edit_tags", accept_new_options=True, placeholder="Choose or type new tags"
         )
         active = st.toggle("Active (inactive clients are skipped when messages send)", key="clients_edit_active")
         submitted = st.form_submit_button("Save client", type="primary", icon=":material/save:")
     if submitted and _save(
-        lambda: client_admin.edit(services.store, actor, client.id, name, zone, tags, active, services.schedules),
+        lambda: clients.edit(actor, client.id, name, zone, tags, active),
         f"Saved {name.strip()}.",
     ):
         st.session_state.pop("clients_edit_loaded", None)

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from services import preview, recurrence
-from services.bootstrap import Services
+from services import recurrence
 from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
 from services.domain import Account, Actor
 from services.errors import UserError
+from services.schedules import ScheduleService
 
 KINDS = {"once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
@@ -77,13 +77,15 @@ def zone_picker(label: str, key: str, help: str = "Type to search IANA zones, e.
     return st.selectbox(label, zones, key=key, accept_new_options=True, help=help)
 
 
-def form(services: Services, account: Account, prefix: str = "sched", owner: Actor | None = None) -> ScheduleRequest:
+def form(
+    schedules: ScheduleService, account: Account, prefix: str = "sched", owner: Actor | None = None
+) -> ScheduleRequest:
     """Render the compose widgets (keys `<prefix>_…`) and return what was filled in.
 
     `owner` is the coach whose tags and clients are offered (default: the account itself); an edit by support
     offers the message's coach's audience, never every coach's.
     """
-    _defaults(prefix, account, services.clock())
+    _defaults(prefix, account, schedules.clock())
     owner = owner or account.as_actor()
     title = st.text_input("Title (optional)", key=f"{prefix}_title", placeholder="e.g. Monday check-in")
     body = st.text_area(
@@ -97,15 +99,13 @@ def form(services: Services, account: Account, prefix: str = "sched", owner: Act
     target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key=f"{prefix}_target", horizontal=True)
     tag, client_ids = None, []
     if target == "tag":
-        tags = services.store.clients.tags(owner)
+        tags = schedules.tags(owner)
         chosen = st.session_state.get(f"{prefix}_tag")
         if chosen and chosen not in tags:  # a stored tag nobody has any more: shown, and refused on save
             tags = [chosen, *tags]
         tag = st.selectbox("Tag", tags, index=None, key=f"{prefix}_tag", placeholder="Choose a tag")
     elif target == "clients":
-        clients = {
-            c.id: c.name + ("" if c.active else " (inactive)") for c in services.store.clients.list(owner, limit=500)
-        }
+        clients = {c.id: c.name + ("" if c.active else " (inactive)") for c in schedules.clients(owner)}
         client_ids = st.multiselect(
             "Clients",
             list(clients),
@@ -157,11 +157,11 @@ def error_text(exc: UserError) -> str:
     return f"**{label}:** {exc.message}" if label else exc.message
 
 
-def preview_panel(services: Services, account: Account, request: ScheduleRequest) -> None:
+def preview_panel(schedules: ScheduleService, account: Account, request: ScheduleRequest) -> None:
     """The rule in words, the next sends, DST notes, the audience and a personalised sample."""
     st.subheader("Preview")
     try:
-        shown = preview.build(services.store, account, request, services.clock())
+        shown = schedules.preview(account, request)
     except UserError as exc:
         st.info(f"The preview appears once the timing is valid. {exc.message}")
         return

@@ -6,14 +6,13 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from services.bootstrap import Services
-from services.domain import Account
+from services.domain import Account, Actor
+from services.drift import Drift
 from services.errors import UserError
-from services.support import Drift
-from ui import runtime
+from services.schedules import ScheduleService
 
 
-def show(services: Services, account: Account) -> None:
+def show(schedules: ScheduleService, account: Account) -> None:
     """'Check QStash', then one row per drift with a Repair button."""
     actor = account.as_actor()
     st.subheader("Store and QStash agree?")
@@ -21,7 +20,7 @@ def show(services: Services, account: Account) -> None:
     if st.button("Check QStash", key="list_drift_check", icon=":material/sync_problem:"):
         try:
             with st.spinner("Reading QStash schedules…"):
-                st.session_state["list_drift"] = [asdict(d) for d in runtime.support().drift(actor)]
+                st.session_state["list_drift"] = [asdict(d) for d in schedules.drift(actor)]
         except UserError as exc:
             st.warning(exc.message)
             return
@@ -35,14 +34,14 @@ def show(services: Services, account: Account) -> None:
         text, button = st.columns([5, 1])
         text.markdown(f"`{row['schedule_id']}` — {row['problem']}")
         if button.button("Repair", key=f"list_drift_repair_{n}"):
-            _repair(actor, found, n)
+            _repair(schedules, actor, found, n)
 
 
-def _repair(actor, found: list[dict], n: int) -> None:
+def _repair(schedules: ScheduleService, actor: Actor, found: list[dict], n: int) -> None:
     """Make QStash match the store for one row and drop it from the list."""
     try:
         with st.spinner("Repairing…"):
-            runtime.support().repair(actor, Drift(**found[n]))
+            schedules.repair_drift(actor, Drift(**found[n]))
     except UserError as exc:
         st.session_state["list_flash"] = ("error", f"Repair failed: {exc.message}")
     else:

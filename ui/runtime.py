@@ -9,9 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.bootstrap import Services, build_services
-from services.domain import Account, Actor
-from services.errors import UserError
-from services.support import SupportService
+from services.domain import Account
 
 SERVICES_KEY = "services"
 ACCOUNT_KEY = "account"
@@ -34,11 +32,8 @@ def account() -> Account | None:
     found = st.session_state.get(ACCOUNT_KEY)
     if found is None:
         return None
-    try:
-        current = services().store.accounts.get(found.id)
-    except UserError:
-        current = None
-    if current is None or not current.active:
+    current = services().accounts.current(found.id)
+    if current is None:
         log_out()
         return None
     st.session_state[ACCOUNT_KEY] = current
@@ -52,16 +47,6 @@ def require_account() -> Account:
         st.warning("Please log in first.")
         st.stop()
     return found
-
-
-def actor() -> Actor:
-    """The logged-in account's scope."""
-    return require_account().as_actor()
-
-
-def support() -> SupportService:
-    """Support tools over the same store and scheduler."""
-    return services().support
 
 
 def log_in(found: Account) -> None:

@@ -6,36 +6,11 @@ from datetime import datetime
 
 import pandas as pd
 
-from services import recurrence
+from services.schedule_summary import next_run, rule_text
 from ui.fmt import local
 
 STATUSES = ("scheduled", "paused", "error", "completed", "cancelled")
 KINDS = ("once", "daily", "weekly", "cron")
-
-
-def rule_text(row: dict) -> str:
-    """'Once at …' or the cron rule in words, with the zone it follows."""
-    zone = "each client's zone" if row["zone_mode"] == "client" else row["timezone"]
-    if row["kind"] == "once":
-        return f"Once at {local(row['send_at'], row['timezone'])}" + (
-            " in each client's zone" if row["zone_mode"] == "client" else ""
-        )
-    try:
-        return f"{recurrence.describe(row['cron'])} ({zone})"
-    except Exception:  # an odd stored rule must not break the whole table
-        return f"{row['cron']} ({zone})"
-
-
-def next_run(row: dict, now: datetime) -> datetime | None:
-    """When it sends next, or None when it will not send."""
-    if row["status"] not in ("scheduled", "error"):
-        return None
-    if row["kind"] == "once":
-        return row["send_at"] if row["send_at"] and row["send_at"] > now else None
-    found = recurrence.next_occurrences(row["cron"], row["timezone"], now, 1)
-    if not found or (row["end_at"] and found[0].at > row["end_at"]):
-        return None
-    return found[0].at
 
 
 def frame(rows: list[dict], viewer_zone: str, now: datetime, coach_names: dict[str, str] | None = None) -> pd.DataFrame:

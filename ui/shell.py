@@ -7,7 +7,6 @@ import logging
 import streamlit as st
 
 from services.bootstrap import Services
-from services.chat.local_inbox import LocalInboxGateway
 from services.domain import Account
 from services.errors import UserError
 from ui import runtime
@@ -39,7 +38,7 @@ def login_page() -> None:
 
 def has_local_inbox(services: Services) -> bool:
     """True when chat goes to the local inbox (embedded mode), so the Inbox page makes sense."""
-    return isinstance(services.chat, LocalInboxGateway)
+    return services.inbox is not None
 
 
 def pages_for(account: Account, services: Services) -> list:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
-MAX_CHANNEL_ID = 64
 MAX_MESSAGE_ID = 255
 MAX_TEXT = 5000
-_CHANNEL_ID = re.compile(r"[a-z0-9_-]{1,64}")
 
 
 def dm_channel_id(coach_chat_id: str, client_chat_id: str) -> str:
@@ -16,11 +13,6 @@ def dm_channel_id(coach_chat_id: str, client_chat_id: str) -> str:
     # '|' cannot occur in a Stream user id, so the pair is unambiguous.
     digest = hashlib.sha256(f"{coach_chat_id}|{client_chat_id}".encode()).hexdigest()
     return "dm-" + digest[:40]
-
-
-def is_valid_channel_id(channel_id: str) -> bool:
-    """True when Stream accepts the id: at most 64 of a-z 0-9 _ -."""
-    return bool(_CHANNEL_ID.fullmatch(channel_id))
 
 
 def message_id_problem(message_id: str) -> str | None:

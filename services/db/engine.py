@@ -6,16 +6,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+from services.config import Settings
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def database_url_for(database_url: str | None, data_dir: Path) -> str:
-    """The configured URL, or the embedded SQLite file under data/."""
-    if database_url:
+def resolve_database_url(settings: Settings) -> str:
+    """The one place the database URL is decided: DATABASE_URL, or the embedded SQLite file under data/.
+
+    The engine, `python -m services migrate` and Alembic's env.py (when run as `alembic` from a shell) all use it.
+    """
+    if settings.database_url:
         # Supabase hands out postgres:// URLs; SQLAlchemy wants postgresql://.
-        return database_url.replace("postgres://", "postgresql://", 1)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / 'scheduler.sqlite3').resolve()}"
+        return settings.database_url.replace("postgres://", "postgresql://", 1)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(settings.data_dir / 'scheduler.sqlite3').resolve()}"
 
 
 def make_engine(url: str) -> Engine:

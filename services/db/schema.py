@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from services.db.types import UTCDateTime
+from services.domain import ROLES
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -27,7 +28,6 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-ROLES = ("coach", "support", "admin")
 TARGETS = ("all", "tag", "clients")
 KINDS = ("once", "daily", "weekly", "cron")
 ZONE_MODES = ("coach", "client")

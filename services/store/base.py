@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlalchemy.sql import Select
 
 from services.domain import Actor
@@ -37,6 +37,12 @@ def scoped(query: Select, coach_column, actor: Actor) -> Select:
     if actor.sees_all_coaches:
         return query
     return query.where(coach_column == actor.account_id)
+
+
+def matches_any(search: str, *columns) -> ColumnElement[bool]:
+    """Case-insensitive substring match on any column; `%` and `_` in the search are literal characters."""
+    needle = search.strip().lower()
+    return or_(*(func.lower(func.coalesce(column, "")).contains(needle, autoescape=True) for column in columns))
 
 
 def page_of(query: Select, limit: int, offset: int) -> Select:

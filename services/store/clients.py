@@ -8,10 +8,9 @@ from sqlalchemy import delete, func, insert, select
 
 from services.db.schema import client_tags, clients, message_recipients
 from services.domain import Actor, Client, Message
-from services.errors import UserError
-from services.recurrence import zone
+from services.errors import NotFound
 from services.store import audit
-from services.store.base import Repository, new_id, page_of, scoped
+from services.store.base import Repository, matches_any, new_id, page_of, scoped
 
 
 class ClientRepository(Repository):
@@ -27,18 +26,15 @@ class ClientRepository(Repository):
         coach_id: str | None = None,
         client_id: str | None = None,
     ) -> Client:
-        """Add a client for the acting coach (support/admin may name the coach)."""
+        """Add a client and its audit event; a coach adds only their own, support/admin name the coach."""
         coach_id = coach_id if (coach_id and actor.sees_all_coaches) else actor.account_id
-        if not name.strip():
-            raise UserError("Client name is required.", "name")
-        zone(timezone_name)
         client_id = client_id or new_id()
         with self.engine.begin() as conn:
             conn.execute(
                 insert(clients).values(
                     id=client_id,
                     coach_id=coach_id,
-                    name=name.strip(),
+                    name=name,
                     chat_user_id=f"client-{client_id}",
                     timezone=timezone_name,
                     active=active,
@@ -52,34 +48,30 @@ class ClientRepository(Repository):
                 client_id,
                 "client_add",
                 None,
-                {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags), "active": active},
+                {"name": name, "timezone": timezone_name, "tags": sorted(tags), "active": active},
             )
         return self.get_many(actor, [client_id])[0]
 
-    def set_active(self, actor: Actor, client_id: str, active: bool) -> None:
-        """Activate or deactivate one of the coach's clients."""
-        query = scoped(clients.update().where(clients.c.id == client_id), clients.c.coach_id, actor)
-        with self.engine.begin() as conn:
-            if conn.execute(query.values(active=active)).rowcount != 1:
-                raise UserError("No such client.", "client")
-            self._audit(conn, actor, client_id, "client_active", None, {"active": active})
+    def update(
+        self, actor: Actor, client_id: str, name: str, timezone_name: str, tags, active: bool | None = None
+    ) -> Client:
+        """Replace a client's name, zone and tags (and active state when given), audited in one transaction.
 
-    def update(self, actor: Actor, client_id: str, name: str, timezone_name: str, tags) -> Client:
-        """Replace a client's name, zone and tags (scoped: a foreign id is 'No such client.')."""
+        Scoped: another coach's client is 'No such client.'
+        """
         query = scoped(clients.update().where(clients.c.id == client_id), clients.c.coach_id, actor)
         old = self.get(actor, client_id)
         with self.engine.begin() as conn:
-            if conn.execute(query.values(name=name.strip(), timezone=timezone_name)).rowcount != 1:
-                raise UserError("No such client.", "client")
+            if conn.execute(query.values(name=name, timezone=timezone_name)).rowcount != 1:
+                raise NotFound("No such client.", "client")
             self._write_tags(conn, client_id, tags)
-            self._audit(
-                conn,
-                actor,
-                client_id,
-                "client_edit",
-                {"name": old.name, "timezone": old.timezone, "tags": list(old.tags)},
-                {"name": name.strip(), "timezone": timezone_name, "tags": sorted(tags)},
-            )
+            before = {"name": old.name, "timezone": old.timezone, "tags": list(old.tags)}
+            after = {"name": name, "timezone": timezone_name, "tags": sorted(tags)}
+            if after != before:  # saving the form unchanged (or only the active switch) is no edit
+                self._audit(conn, actor, client_id, "client_edit", before, after)
+            if active is not None and active != old.active:
+                conn.execute(query.values(active=active))
+                self._audit(conn, actor, client_id, "client_active", None, {"active": active})
         return self.get(actor, client_id)
 
     def _audit(self, conn, actor: Actor, client_id: str, action: str, old: dict | None, new: dict) -> None:
@@ -91,7 +83,7 @@ class ClientRepository(Repository):
         """One client the actor may see."""
         found = self.get_many(actor, [client_id])
         if not found:
-            raise UserError("No such client.", "client")
+            raise NotFound("No such client.", "client")
         return found[0]
 
     def page(
@@ -124,7 +116,7 @@ class ClientRepository(Repository):
         if tag:
             query = query.where(clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == tag)))
         if search:
-            query = query.where(func.lower(clients.c.name).contains(search.strip().lower()))
+            query = query.where(matches_any(search, clients.c.name))
         if active is not None:
             query = query.where(clients.c.active == active)
         if coach_id:
@@ -132,11 +124,10 @@ class ClientRepository(Repository):
         return query
 
     def _write_tags(self, conn, client_id: str, tags) -> None:
-        """Replace a client's tags with the normalised set."""
+        """Replace a client's tags (already cleaned by the service)."""
         conn.execute(delete(client_tags).where(client_tags.c.client_id == client_id))
-        clean = sorted({t.strip().lower() for t in tags if t and t.strip()})
-        if clean:
-            conn.execute(insert(client_tags), [{"client_id": client_id, "tag": t} for t in clean])
+        if tags:
+            conn.execute(insert(client_tags), [{"client_id": client_id, "tag": t} for t in tags])
 
     def list(
         self,

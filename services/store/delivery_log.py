@@ -9,7 +9,7 @@ from sqlalchemy import Date, String, cast, func, select
 from services.db.schema import accounts, clients, deliveries, delivery_runs
 from services.db.schema import scheduled_messages as messages
 from services.domain import Actor
-from services.store.base import Repository, page_of, scoped
+from services.store.base import Repository, matches_any, page_of, scoped
 
 
 class DeliveryLogRepository(Repository):
@@ -31,12 +31,7 @@ class DeliveryLogRepository(Repository):
         if until:
             query = query.where(deliveries.c.updated_at < until)
         if search:
-            needle = search.strip().lower()
-            query = query.where(
-                func.lower(clients.c.name).contains(needle)
-                | func.lower(messages.c.title).contains(needle)
-                | func.lower(func.coalesce(deliveries.c.last_error, "")).contains(needle)
-            )
+            query = query.where(matches_any(search, clients.c.name, messages.c.title, deliveries.c.last_error))
         return query
 
     def page(self, actor: Actor, limit: int = 50, offset: int = 0, **filters) -> tuple[list[dict], int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 from sqlalchemy import delete, func, insert, select
 
@@ -11,7 +11,7 @@ from services.db.schema import scheduled_messages as messages
 from services.domain import Actor, Message
 from services.errors import Conflict, NotFound
 from services.store import audit
-from services.store.base import Repository, new_id, page_of, scoped
+from services.store.base import Repository, matches_any, new_id, page_of, scoped
 
 AUDITED = (
     "title",
@@ -103,10 +103,7 @@ class MessageRepository(Repository):
         if coach_id:
             query = query.where(messages.c.coach_id == coach_id)
         if search:
-            needle = search.strip().lower()
-            query = query.where(
-                func.lower(messages.c.title).contains(needle) | func.lower(messages.c.body).contains(needle)
-            )
+            query = query.where(matches_any(search, messages.c.title, messages.c.body))
         with self.engine.connect() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = conn.execute(page_of(query.order_by(messages.c.created_at.desc(), messages.c.id), limit, offset))
@@ -197,8 +194,3 @@ def _audited(values: dict, client_ids=None) -> dict:
     if client_ids:
         picked["client_ids"] = list(client_ids)
     return picked
-
-
-def message_dict(message: Message) -> dict:
-    """A message as a plain dict (for pages and JSON)."""
-    return asdict(message)

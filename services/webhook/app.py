@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify, request
 
 from services.delivery import Answer, permanent
 from services.errors import UserError
-from services.scheduling import WEBHOOK_PATH
+from services.qstash.port import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
             return _unauthorised()
         payload = _json_object(request.get_data(cache=True)) or {}
         try:
-            links = services.register_stored(payload)
+            links = services.schedules.register_stored(payload)
         except UserError as exc:
             return jsonify({"error": exc.message}), 400
         return jsonify({"ok": True, "qstashIds": links}), 200

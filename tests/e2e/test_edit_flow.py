@@ -71,7 +71,7 @@ def test_secrets_never_reach_the_logs(product, caplog):
     day = (datetime.now(UTC) + timedelta(days=1)).date()
     message = product.services.schedules.create(account, ScheduleRequest(body="Hi", send_date=day, send_time=time(9)))
     product.services.scheduler.logs()
-    from services.scheduling import Firing  # and a delivery now, through QStash with its real signature
+    from services.qstash.port import Firing  # and a delivery now, through QStash with its real signature
 
     product.services.scheduler.publish(Firing(message.id, coach.id, "America/New_York"), None, "now")
     wait_until(lambda: product.store.inbox.list(coach.as_actor()), timeout=15)

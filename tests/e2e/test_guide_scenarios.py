@@ -127,8 +127,8 @@ def test_support_retries_a_permanently_failed_recipient(stream_product, standin)
     _soon(stream_product, coach)
     wait_until(lambda: stream_product.store.log.status_counts(coach.as_actor()).get("failed") == 1, timeout=20)
     [failed], _ = stream_product.store.log.page(staff.as_actor(), status="failed")
-    support = stream_product.services.support
-    assert support.retry_failed(staff.as_actor(), [failed["id"]]) == 1
+    log = stream_product.services.delivery_log
+    assert log.retry_failed(staff.as_actor(), [failed["id"]]) == 1
     wait_until(lambda: stream_product.store.log.status_counts(coach.as_actor()) == {"sent": 3}, timeout=20)
     assert len(standin.messages()) == 3
 
@@ -140,16 +140,15 @@ def test_drift_is_found_and_repaired(product):
     services = product.services
     message = services.schedules.create(account, ScheduleRequest(body="Hi", kind="daily", send_time=time(9)))
     services.scheduler.client.schedule.delete(message.qstash_id)
-    support = services.support
-    [drift] = support.drift(coach.as_actor())
+    [drift] = services.schedules.drift(coach.as_actor())
     assert drift.problem == "missing in QStash"
-    support.repair(coach.as_actor(), drift)
-    assert support.drift(coach.as_actor()) == []
+    services.schedules.repair_drift(coach.as_actor(), drift)
+    assert services.schedules.drift(coach.as_actor()) == []
 
 
 def test_permanently_bad_firing_lands_in_the_dead_letter_queue(product):
     """A firing for a message that no longer exists is answered 489 and QStash puts it in the DLQ at once."""
-    from services.scheduling import Firing
+    from services.qstash.port import Firing
 
     product.services.scheduler.publish(Firing("gone", "nobody", "UTC"), None, "dlq-test")
     letters = wait_until(lambda: product.services.scheduler.dead_letters().messages, timeout=15)
@@ -182,5 +181,5 @@ def test_retry_is_refused_for_a_cancelled_message(stream_product, standin):
     stream_product.store.messages.system_update(message.id, status="cancelled")
     [failed], _ = stream_product.store.log.page(staff.as_actor(), status="failed")
     with pytest.raises(UserError, match="That message is cancelled"):
-        stream_product.services.support.retry_failed(staff.as_actor(), [failed["id"]])
+        stream_product.services.delivery_log.retry_failed(staff.as_actor(), [failed["id"]])
     assert stream_product.store.log.status_counts(coach.as_actor())["failed"] == 1

@@ -2,7 +2,7 @@
 
 import time
 
-from services.scheduling import Firing
+from services.qstash.port import Firing
 from tests.ui.conftest import account
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services import recurrence
-from services.scheduling import schedule_id_for
+from services.qstash.port import schedule_id_for
 from tests.ui.conftest import account
 from tests.ui.test_schedules import message_id, open_message, open_page
 

@@ -130,7 +130,7 @@ def test_recurring_message_ends_after_max_occurrences(product, coach_with_client
 def test_an_inactive_coachs_messages_are_not_sent(product, coach_with_clients, message):
     """A deactivated coach's scheduled messages fire into nothing: 200 so QStash stops, no chat message."""
     coach, _ = coach_with_clients
-    admin = product.store.accounts.create("root@example.com", "Root", "UTC", "admin")
+    admin = factories.account(product.store, "root@example.com", "Root", "admin")
     product.store.accounts.update(admin.as_actor(), coach.id, active=False)
     answer = _fire(product, message)
     assert answer.status_code == 200

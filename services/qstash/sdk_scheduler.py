@@ -1,45 +1,16 @@
-"""The scheduler port over QStash: every call goes through the official `qstash` SDK."""
+"""The scheduler adapter: the port over the official `qstash` SDK, with errors a coach can act on."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
-from dataclasses import dataclass
 
 import httpx
 from qstash import QStash
 from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimitExceededError
 
 from services.errors import SchedulerUnavailable
-
-WEBHOOK_PATH = "/api/process-scheduled-messages"
-
-
-@dataclass(frozen=True)
-class Firing:
-    """What QStash carries to the webhook: ids only, never the message text."""
-
-    message_id: str
-    coach_id: str
-    zone: str
-    slot: str | None = None  # set for support's retries of one past occurrence
-
-    def body(self) -> dict:
-        """The JSON body QStash delivers."""
-        body = {"messageId": self.message_id, "coachId": self.coach_id, "zone": self.zone}
-        return body | ({"slot": self.slot} if self.slot else {})
-
-
-def schedule_id_for(message_id: str, zone: str) -> str:
-    """A stable QStash schedule id per (message, zone group), so a retried or edited create is an upsert."""
-    return f"cms-{message_id}-{hashlib.sha1(zone.encode()).hexdigest()[:8]}"
-
-
-def dedup_id_for(message_id: str, version: int, zone: str, slot: str | None = None) -> str:
-    """A publish deduplication id stable per message version (and zone, and retried slot)."""
-    suffix = hashlib.sha1(f"{zone}|{slot or ''}".encode()).hexdigest()[:8]
-    return f"cms-{message_id}-v{version}-{suffix}"
+from services.qstash.port import Firing, schedule_id_for
 
 
 @contextlib.contextmanager

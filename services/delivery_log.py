@@ -1,0 +1,67 @@
+"""The Delivery Log page's service: who got which message when, what failed and why, and retrying failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services import directory
+from services.domain import Actor
+from services.errors import UserError
+from services.qstash.port import Firing, Scheduler
+from services.store import Store
+from services.store.base import Clock
+
+
+class DeliveryLogService:
+    """Reads of the delivery log under one set of filters, and support's retry of failed recipients."""
+
+    def __init__(self, store: Store, scheduler: Scheduler, clock: Clock):
+        self.store = store
+        self.scheduler = scheduler
+        self.clock = clock
+
+    def coach_names(self, actor: Actor) -> dict[str, str] | None:
+        """Coach names for support's filter; None for a coach."""
+        return directory.coach_names(self.store, actor)
+
+    def message_titles(self, actor: Actor, coach_id: str | None = None, limit: int = 500) -> dict[str, str]:
+        """Message id → title for the message filter (newest first)."""
+        rows, _ = self.store.messages.list(actor, coach_id=coach_id, limit=limit)
+        return {row["id"]: row["title"] for row in rows}
+
+    def status_counts(self, actor: Actor, **filters) -> dict[str, int]:
+        """Status → number of deliveries under the filters."""
+        return self.store.log.status_counts(actor, **filters)
+
+    def per_day(self, actor: Actor, **filters) -> list[dict]:
+        """Deliveries per day and status, for the chart."""
+        return self.store.log.per_day(actor, **filters)
+
+    def page(self, actor: Actor, limit: int = 25, offset: int = 0, **filters) -> tuple[list[dict], int]:
+        """One page of deliveries (newest first) and the total under the filters."""
+        return self.store.log.page(actor, limit=limit, offset=offset, **filters)
+
+    def runs(self, actor: Actor, message_id: str | None = None, limit: int = 50) -> list[dict]:
+        """Recent webhook runs, newest first."""
+        return self.store.log.runs(actor, message_id, limit=limit)
+
+    def retry_failed(self, actor: Actor, delivery_ids: list[str]) -> int:
+        """Reopen failed recipients and ask QStash to fire their occurrence again; returns how many."""
+        rows = self.store.log.failed_ids(actor, delivery_ids)
+        if not rows:
+            raise UserError("None of the selected deliveries has failed, so there is nothing to retry.")
+        occurrences = {(message_id, coach_id, slot) for _, message_id, coach_id, slot in rows}
+        for message_id, _, _ in occurrences:
+            status = self.store.messages.get(actor, message_id).status
+            if status in ("cancelled", "paused"):
+                raise UserError(f"That message is {status}: resume it (or schedule a new one) before retrying.")
+        reopened = self.store.deliveries.reopen([row[0] for row in rows])
+        for message_id, coach_id, slot in sorted(occurrences):
+            message = self.store.messages.get(actor, message_id)
+            if message.status == "completed":
+                self.store.messages.system_update(message_id, status="scheduled")
+            stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
+            self.scheduler.publish(
+                Firing(message_id, coach_id, message.timezone, slot), None, f"retry-{message_id}-{stamp}"
+            )
+        return reopened

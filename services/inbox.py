@@ -1,0 +1,21 @@
+"""The Inbox page's service (embedded mode): what the local chat gateway received, per client."""
+
+from __future__ import annotations
+
+from services.domain import Actor, Client
+from services.store import Store
+
+
+class InboxService:
+    """Reads of the local inbox, scoped like every other read."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def clients(self, actor: Actor, limit: int = 500) -> list[Client]:
+        """The actor's clients, for the filter."""
+        return self.store.clients.list(actor, limit=limit)
+
+    def messages(self, actor: Actor, client_id: str | None = None, limit: int = 200) -> list[dict]:
+        """Newest messages first, with the client's name."""
+        return self.store.inbox.list(actor, client_id=client_id, limit=limit)

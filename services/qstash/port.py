@@ -1,0 +1,74 @@
+"""The scheduler port: what the services need from QStash, and the ids and bodies they agree on with it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+WEBHOOK_PATH = "/api/process-scheduled-messages"
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What QStash carries to the webhook: ids only, never the message text."""
+
+    message_id: str
+    coach_id: str
+    zone: str
+    slot: str | None = None  # set for support's retries of one past occurrence
+
+    def body(self) -> dict:
+        """The JSON body QStash delivers."""
+        body = {"messageId": self.message_id, "coachId": self.coach_id, "zone": self.zone}
+        return body | ({"slot": self.slot} if self.slot else {})
+
+
+def schedule_id_for(message_id: str, zone: str) -> str:
+    """A stable QStash schedule id per (message, zone group), so a retried or edited create is an upsert."""
+    return f"cms-{message_id}-{hashlib.sha1(zone.encode()).hexdigest()[:8]}"
+
+
+def dedup_id_for(message_id: str, version: int, zone: str, slot: str | None = None) -> str:
+    """A publish deduplication id stable per message version (and zone, and retried slot)."""
+    suffix = hashlib.sha1(f"{zone}|{slot or ''}".encode()).hexdigest()[:8]
+    return f"cms-{message_id}-v{version}-{suffix}"
+
+
+class Scheduler(Protocol):
+    """Publishes one-time firings, keeps recurring schedules, and reads QStash's own view for support."""
+
+    webhook_url: str
+
+    def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
+        """Publish one firing (optionally not before a unix time); returns the QStash message id."""
+
+    def upsert_schedule(self, firing: Firing, cron: str) -> str:
+        """Create or replace the recurring schedule of a (message, zone) pair; returns its id."""
+
+    def cancel_message(self, qstash_message_id: str) -> None:
+        """Cancel a pending one-time firing; an already delivered or unknown one is fine."""
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        """Delete a schedule; one already gone is fine."""
+
+    def pause_schedule(self, schedule_id: str) -> None:
+        """Pause a schedule."""
+
+    def resume_schedule(self, schedule_id: str) -> None:
+        """Resume a schedule."""
+
+    def schedules(self) -> list[Any]:
+        """Every schedule QStash holds (SDK schedule records)."""
+
+    def logs(self, count: int = 100, cursor: str | None = None, message_id: str | None = None) -> Any:
+        """Recent QStash events (an SDK log page)."""
+
+    def dead_letters(self, count: int = 100, cursor: str | None = None) -> Any:
+        """Messages QStash gave up on (an SDK DLQ page)."""
+
+    def retry_dead_letter(self, dlq_id: str) -> str:
+        """Send a dead letter again; returns the new QStash message id."""
+
+    def delete_dead_letter(self, dlq_id: str) -> None:
+        """Remove a dead letter once it is dealt with."""

@@ -1,0 +1,29 @@
+"""How a stored schedule reads to people: its rule in words and when it sends next."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services import recurrence
+
+
+def rule_text(row: dict) -> str:
+    """'Once at …' or the cron rule in words, with the zone it follows."""
+    each_client = row["zone_mode"] == "client"
+    if row["kind"] == "once":
+        at = row["send_at"].astimezone(recurrence.zone(row["timezone"])).strftime("%Y-%m-%d %H:%M %Z")
+        return f"Once at {at}" + (" in each client's zone" if each_client else "")
+    zone = "each client's zone" if each_client else row["timezone"]
+    return f"{recurrence.describe_or_rule(row['cron'])} ({zone})"
+
+
+def next_run(row: dict, now: datetime) -> datetime | None:
+    """When it sends next, or None when it will not send."""
+    if row["status"] not in ("scheduled", "error"):
+        return None
+    if row["kind"] == "once":
+        return row["send_at"] if row["send_at"] and row["send_at"] > now else None
+    found = recurrence.next_occurrences(row["cron"], row["timezone"], now, 1)
+    if not found or (row["end_at"] and found[0].at > row["end_at"]):
+        return None
+    return found[0].at
