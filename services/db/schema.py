@@ -201,3 +201,22 @@ inbox_messages = Table(
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Each QStash signature's `jti`, kept until the signature expires: a replayed request is recognised and sends
+# nothing (DESIGN §9: which occurrence a request belongs to never rests on unsigned headers alone).
+signature_ids = Table(
+    "signature_ids",
+    metadata,
+    Column("jti", String(128), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Failed sign-ins per account (email) and per browser session, for throttling; old rows are purged.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subject", String(300), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_sign_in_failures_subject_at", "subject", "at"),
+)

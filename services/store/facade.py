@@ -10,6 +10,7 @@ from services.store.base import Clock, utc_now
 from services.store.clients import ClientRepository
 from services.store.deliveries import DeliveryRepository
 from services.store.delivery_log import DeliveryLogRepository
+from services.store.guards import SignatureRepository, SignInFailureRepository
 from services.store.inbox import InboxRepository
 from services.store.messages import MessageRepository
 
@@ -27,6 +28,8 @@ class Store:
         self.log = DeliveryLogRepository(engine, clock)
         self.audit = AuditRepository(engine, clock)
         self.inbox = InboxRepository(engine, clock)
+        self.signatures = SignatureRepository(engine, clock)
+        self.sign_in_failures = SignInFailureRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""
