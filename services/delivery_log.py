@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
 
 from services import directory
 from services.domain import Actor
 from services.errors import UserError
-from services.qstash.port import Firing, Scheduler
+from services.qstash.port import Firing, Scheduler, dedup_id_for
 from services.store import Store
 from services.store.base import Clock
 
@@ -50,18 +50,24 @@ class DeliveryLogService:
         rows = self.store.log.failed_ids(actor, delivery_ids)
         if not rows:
             raise UserError("None of the selected deliveries has failed, so there is nothing to retry.")
-        occurrences = {(message_id, coach_id, slot) for _, message_id, coach_id, slot in rows}
-        for message_id, _, _ in occurrences:
-            status = self.store.messages.get(actor, message_id).status
-            if status in ("cancelled", "paused"):
-                raise UserError(f"That message is {status}: resume it (or schedule a new one) before retrying.")
+        messages = {m: self.store.messages.get(actor, m) for m in {row[1] for row in rows}}
+        for message in messages.values():
+            if message.status in ("cancelled", "paused"):
+                raise UserError(f"That message is {message.status}: resume it (or schedule a new one) before retrying.")
+        zones = {c.id: c.timezone for c in self.store.clients.get_many(actor, [row[4] for row in rows])}
+        # The webhook sends a firing to its zone group only: "each client's own zone" needs the client's zone.
+        firings = {
+            Firing(m, coach_id, zones.get(client_id, messages[m].timezone) if messages[m].zone_mode == "client"
+                   else messages[m].timezone, slot)
+            for _, m, coach_id, slot, client_id in rows
+        }  # fmt: skip
         reopened = self.store.deliveries.reopen([row[0] for row in rows])
-        for message_id, coach_id, slot in sorted(occurrences):
-            message = self.store.messages.get(actor, message_id)
+        for message in messages.values():
             if message.status == "completed":
-                self.store.messages.system_update(message_id, status="scheduled")
-            stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
+                self.store.messages.system_update(message.id, status="scheduled")
+        retry = uuid.uuid4().hex  # each retry is a new publish, never deduplicated into an earlier one
+        for firing in sorted(firings, key=lambda f: (f.message_id, f.slot or "", f.zone)):
             self.scheduler.publish(
-                Firing(message_id, coach_id, message.timezone, slot), None, f"retry-{message_id}-{stamp}"
+                firing, None, dedup_id_for(firing.message_id, 0, firing.zone, f"{retry}|{firing.slot}")
             )
         return reopened

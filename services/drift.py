@@ -3,33 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from services.domain import Actor
+from services.domain import Actor, Message
 from services.errors import Forbidden, UserError
 from services.qstash.port import schedule_id_for
 from services.qstash.registrar import Registrar
 from services.store import Store
 
+# A one-time send due this soon may already be on its way (QStash forgets a message once delivered).
+IN_FLIGHT_MARGIN = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class Drift:
-    """One disagreement between a stored message and QStash."""
+    """One disagreement between a stored message and QStash (`qstash_id`: a schedule id or a message id)."""
 
     message_id: str | None
-    schedule_id: str
+    qstash_id: str
     problem: str
 
 
-def find_drift(store: Store, registrar: Registrar, actor: Actor) -> list[Drift]:
-    """Messages whose QStash schedules are missing or paused wrongly, and (for support) schedules left behind."""
+def find_drift(store: Store, registrar: Registrar, actor: Actor, now: datetime) -> list[Drift]:
+    """Messages whose QStash firings are missing or paused wrongly, and (for support) schedules left behind."""
     remote = {s.schedule_id: s for s in registrar.scheduler.schedules() if s.schedule_id.startswith("cms-")}
     found: list[Drift] = []
     expected: set[str] = set()
-    for message_id in store.messages.active_recurring_ids():
-        try:
-            message = store.messages.get(actor, message_id)
-        except UserError:
-            continue  # another coach's message
+    for message in _visible(store, actor, store.messages.active_recurring_ids()):
         for zone in registrar.zones(message):
             schedule_id = schedule_id_for(message.id, zone)
             expected.add(schedule_id)
@@ -38,9 +38,27 @@ def find_drift(store: Store, registrar: Registrar, actor: Actor) -> list[Drift]:
                 found.append(Drift(message.id, schedule_id, "missing in QStash"))
             elif schedule.paused != (message.status == "paused"):
                 found.append(Drift(message.id, schedule_id, "paused state differs"))
+    for message in _visible(store, actor, store.messages.upcoming_once_ids(now + IN_FLIGHT_MARGIN)):
+        links = registrar.links(message.id)
+        if not links:
+            found.append(Drift(message.id, "", "one-time send was never registered with QStash"))
+        for qstash_id in links.values():
+            if not registrar.scheduler.message_pending(qstash_id):
+                found.append(Drift(message.id, qstash_id, "one-time send missing in QStash"))
     if actor.sees_all_coaches:
         found += [Drift(None, sid, "schedule in QStash has no active message") for sid in remote if sid not in expected]
     return found
+
+
+def _visible(store: Store, actor: Actor, message_ids: list[str]) -> list[Message]:
+    """The messages among these the actor may see (another coach's are skipped)."""
+    visible = []
+    for message_id in message_ids:
+        try:
+            visible.append(store.messages.get(actor, message_id))
+        except UserError:
+            continue
+    return visible
 
 
 def require_orphan_rights(actor: Actor) -> None:

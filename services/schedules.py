@@ -5,6 +5,8 @@ The store and QStash change together: a refusal by QStash leaves the row in 'err
 
 from __future__ import annotations
 
+import logging
+
 from services import compose, directory, preview
 from services.domain import Account, Actor, Client, Message
 from services.drift import Drift, find_drift, require_orphan_rights
@@ -12,6 +14,8 @@ from services.errors import SchedulerUnavailable, UserError
 from services.qstash.registrar import Registrar
 from services.store import Store
 from services.store.base import Clock
+
+log = logging.getLogger(__name__)
 
 
 class ScheduleService:
@@ -93,18 +97,36 @@ class ScheduleService:
         owner = self.store.accounts.get(current.coach_id)
         values, client_ids = compose.validate(self.store, owner.as_actor(), request, owner.timezone, self.clock())
         values["status"] = current.status
-        # Schedules of a running recurring message are upserted in place; anything else is removed first.
-        self.registrar.unregister(current, keep_schedules=values["kind"] != "once" and current.status == "scheduled")
+        before = self.registrar.links(message_id)
+        # The versioned write comes first: a stale form fails here, before QStash is touched, so it can never
+        # withdraw what the winning edit registered.
         message = self.store.messages.update(actor, message_id, values, version, "edit", client_ids)
-        return self._register_or_record(actor, message) if message.status != "paused" else message
+        if message.status == "paused":  # nothing fires while paused; resume registers the new rule
+            self.store.messages.set_qstash_links(message_id, {})
+            self._withdraw(current, before, keep=set())
+            return message
+        try:
+            message = self._register_latest(actor, message_id)
+        finally:
+            # Old firings the new registration did not reuse (a one-time send at another time, a zone group
+            # nobody is in, a schedule replaced by a one-time send) go, whether or not the new one registered.
+            self._withdraw(current, before, keep=set(self.registrar.links(message_id).values()))
+        return message
 
     def pause(self, actor: Actor, message_id: str) -> Message:
-        """Stop sends until resumed (QStash first: if it refuses, nothing changes)."""
+        """Stop sends until resumed: the row first (the webhook sends nothing for a paused message), then QStash."""
         message = self._editable(actor, message_id)
         if message.status != "scheduled":
             raise UserError("Only scheduled messages can be paused.")
-        self.registrar.pause(message)
-        return self.store.messages.update(actor, message_id, {"status": "paused"}, message.version, "pause")
+        paused = self.store.messages.update(actor, message_id, {"status": "paused"}, message.version, "pause")
+        try:
+            self.registrar.pause(paused)
+        except SchedulerUnavailable as exc:
+            raise SchedulerUnavailable(
+                f"Paused: nothing will be sent. QStash still fires it, though ({exc.message}) — "
+                "the drift check shows it and Repair fixes it."
+            ) from None
+        return paused
 
     def resume(self, actor: Actor, message_id: str) -> Message:
         """Send again from the next occurrence; a one-time message must still be in the future."""
@@ -125,15 +147,23 @@ class ScheduleService:
         message = self.store.messages.get(actor, message_id)
         if message.status in ("cancelled", "completed"):
             raise UserError(f"This message is already {message.status}.")
-        self.registrar.unregister(message)
-        return self.store.messages.update(actor, message_id, {"status": "cancelled"}, message.version, "cancel")
+        # The row first: from here on the webhook sends nothing for it, whatever QStash still holds.
+        cancelled = self.store.messages.update(actor, message_id, {"status": "cancelled"}, message.version, "cancel")
+        try:
+            self.registrar.unregister(message)
+        except SchedulerUnavailable as exc:
+            raise SchedulerUnavailable(
+                f"Cancelled: nothing will be sent. QStash could not remove its firing ({exc.message}); "
+                "support can remove it from the drift check."
+            ) from None
+        return cancelled
 
     def repair(self, actor: Actor, message_id: str) -> Message:
         """Re-register a message whose QStash side drifted or failed."""
         message = self.store.messages.get(actor, message_id)
         if message.status not in ("scheduled", "error"):
             raise UserError("Only scheduled messages can be repaired.")
-        return self._register_or_record(actor, message)
+        return self._register_or_record(actor, message, renewal=self.clock().isoformat())
 
     def register_stored(self, payload: dict) -> dict[str, str]:
         """The guide's /api/qstash-schedule: register a stored message of that coach with QStash."""
@@ -164,17 +194,17 @@ class ScheduleService:
 
     def drift(self, actor: Actor) -> list[Drift]:
         """Where the store and QStash disagree, as far as the actor may see."""
-        return find_drift(self.store, self.registrar, actor)
+        return find_drift(self.store, self.registrar, actor, self.clock())
 
     def repair_drift(self, actor: Actor, found: Drift) -> None:
         """Make QStash match the store for one drift row."""
         if found.message_id is None:
             require_orphan_rights(actor)
-            self.registrar.scheduler.delete_schedule(found.schedule_id)
+            self.registrar.scheduler.delete_schedule(found.qstash_id)
             return
         message = self.store.messages.get(actor, found.message_id)  # scoped: another coach's is "not found"
         if message.status == "paused":
-            self.registrar.scheduler.pause_schedule(found.schedule_id)
+            self.registrar.scheduler.pause_schedule(found.qstash_id)
         else:
             self.repair(actor, message.id)
 
@@ -185,10 +215,36 @@ class ScheduleService:
             raise UserError(f"This message is {message.status} and can no longer change.")
         return message
 
-    def _register_or_record(self, actor: Actor, message: Message) -> Message:
+    def _register_latest(self, actor: Actor, message_id: str) -> Message:
+        """Register the message as stored now; if another change landed meanwhile, register that one too.
+
+        Registration runs after the versioned write, so two quick edits could reach QStash in the wrong order;
+        re-reading until the version holds makes QStash end with the newest rule.
+        """
+        for _ in range(5):
+            message = self.store.messages.get(actor, message_id)
+            if message.status == "paused":
+                self.registrar.pause(message)
+                return message
+            if message.status not in ("scheduled", "error"):
+                return message
+            registered = self._register_or_record(actor, message)
+            if self.store.messages.get(actor, message_id).version in (message.version, registered.version):
+                return registered
+        return self.store.messages.get(actor, message_id)
+
+    def _withdraw(self, old: Message, links: dict[str, str], keep: set[str]) -> None:
+        """Remove the old version's firings that are no longer used (best effort: drift shows what is left)."""
+        leftovers = {zone: qid for zone, qid in links.items() if qid not in keep}
+        try:
+            self.registrar.withdraw(old, leftovers)
+        except SchedulerUnavailable:
+            log.warning("could not withdraw %d old QStash firing(s) of message %s", len(leftovers), old.id)
+
+    def _register_or_record(self, actor: Actor, message: Message, renewal: str = "") -> Message:
         """Register with QStash; on refusal record the reason on the row and re-raise for the page."""
         try:
-            self.registrar.register(message)
+            self.registrar.register(message, renewal)
         except SchedulerUnavailable as exc:
             self.store.messages.update(
                 actor, message.id, {"status": "error", "last_error": exc.message}, action="qstash_error"

@@ -16,7 +16,7 @@ def show(schedules: ScheduleService, account: Account) -> None:
     """'Check QStash', then one row per drift with a Repair button."""
     actor = account.as_actor()
     st.subheader("Store and QStash agree?")
-    st.caption("Compares every active recurring schedule with QStash's own list.")
+    st.caption("Compares every active schedule and upcoming one-time send with what QStash holds.")
     if st.button("Check QStash", key="list_drift_check", icon=":material/sync_problem:"):
         try:
             with st.spinner("Reading QStash schedules…"):
@@ -32,7 +32,7 @@ def show(schedules: ScheduleService, account: Account) -> None:
         return
     for n, row in enumerate(found):
         text, button = st.columns([5, 1])
-        text.markdown(f"`{row['schedule_id']}` — {row['problem']}")
+        text.markdown(f"`{row['qstash_id'] or row['message_id']}` — {row['problem']}")
         if button.button("Repair", key=f"list_drift_repair_{n}"):
             _repair(schedules, actor, found, n)
 
@@ -45,6 +45,6 @@ def _repair(schedules: ScheduleService, actor: Actor, found: list[dict], n: int)
     except UserError as exc:
         st.session_state["list_flash"] = ("error", f"Repair failed: {exc.message}")
     else:
-        st.session_state["list_flash"] = ("success", f"Repaired {found[n]['schedule_id']}.")
+        st.session_state["list_flash"] = ("success", f"Repaired {found[n]['qstash_id'] or 'the message'}.")
         st.session_state["list_drift"] = found[:n] + found[n + 1 :]
     st.rerun()

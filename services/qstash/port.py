@@ -29,9 +29,13 @@ def schedule_id_for(message_id: str, zone: str) -> str:
     return f"cms-{message_id}-{hashlib.sha1(zone.encode()).hexdigest()[:8]}"
 
 
-def dedup_id_for(message_id: str, version: int, zone: str, slot: str | None = None) -> str:
-    """A publish deduplication id stable per message version (and zone, and retried slot)."""
-    suffix = hashlib.sha1(f"{zone}|{slot or ''}".encode()).hexdigest()[:8]
+def dedup_id_for(message_id: str, version: int, zone: str, renewal: str = "") -> str:
+    """A publish deduplication id stable per message version and zone (a retried create is deduplicated).
+
+    A repair passes a `renewal` (e.g. a time stamp): QStash remembers ids for 10 minutes, and a lost firing
+    must be published again, not answered with the lost one's id.
+    """
+    suffix = hashlib.sha1(f"{zone}|{renewal}".encode()).hexdigest()[:8]
     return f"cms-{message_id}-v{version}-{suffix}"
 
 
@@ -48,6 +52,9 @@ class Scheduler(Protocol):
 
     def cancel_message(self, qstash_message_id: str) -> None:
         """Cancel a pending one-time firing; an already delivered or unknown one is fine."""
+
+    def message_pending(self, qstash_message_id: str) -> bool:
+        """True while QStash still holds a published message (False once it is gone or delivered)."""
 
     def delete_schedule(self, schedule_id: str) -> None:
         """Delete a schedule; one already gone is fine."""

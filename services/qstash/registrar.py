@@ -32,8 +32,11 @@ class Registrar:
         """Zone → QStash id of what is registered for the message now."""
         return self.store.messages.qstash_links(message_id)
 
-    def register(self, message: Message) -> dict[str, str]:
-        """Publish or upsert one QStash firing per zone group, remembering them; returns zone → QStash id."""
+    def register(self, message: Message, renewal: str = "") -> dict[str, str]:
+        """Publish or upsert one QStash firing per zone group, remembering them; returns zone → QStash id.
+
+        `renewal` makes one-time publishes new even inside QStash's deduplication window (a repair).
+        """
         links = {}
         for zone in self.zones(message):
             firing = Firing(message.id, message.coach_id, zone)
@@ -42,7 +45,7 @@ class Registrar:
             else:
                 send_at = same_wall_clock(message.send_at, message.timezone, zone)
                 links[zone] = self.scheduler.publish(
-                    firing, int(send_at.timestamp()), dedup_id_for(message.id, message.version, zone)
+                    firing, int(send_at.timestamp()), dedup_id_for(message.id, message.version, zone, renewal)
                 )
         for zone, qstash_id in self.links(message.id).items():
             if message.recurring and zone not in links:
@@ -50,13 +53,17 @@ class Registrar:
         self.store.messages.set_qstash_links(message.id, links)
         return links
 
-    def unregister(self, message: Message, keep_schedules: bool = False) -> None:
-        """Remove QStash firings; recurring schedules are kept when they will be upserted again."""
-        for qstash_id in self.links(message.id).values():
-            if not message.recurring:
-                self.scheduler.cancel_message(qstash_id)
-            elif not keep_schedules:
+    def unregister(self, message: Message) -> None:
+        """Remove every QStash firing of the message."""
+        self.withdraw(message, self.links(message.id))
+
+    def withdraw(self, message: Message, links: dict[str, str]) -> None:
+        """Remove these firings of (a version of) the message: cancel one-time sends, delete schedules."""
+        for qstash_id in links.values():
+            if message.recurring:
                 self.scheduler.delete_schedule(qstash_id)
+            else:
+                self.scheduler.cancel_message(qstash_id)
 
     def pause(self, message: Message) -> None:
         """Stop firings until resumed: recurring schedules pause, a one-time firing is withdrawn."""

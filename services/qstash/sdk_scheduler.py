@@ -93,6 +93,17 @@ class QStashScheduler:
         with _translated_errors("cancel the scheduled send"), _gone_is_fine():
             self.client.message.cancel(qstash_message_id)
 
+    def message_pending(self, qstash_message_id: str) -> bool:
+        """True while QStash still holds a published message (False once it is gone or delivered)."""
+        with _translated_errors("read the scheduled send"):
+            try:
+                self.client.message.get(qstash_message_id)
+            except QStashError as exc:
+                if "status: 404" not in str(exc):
+                    raise
+                return False
+        return True
+
     def delete_schedule(self, schedule_id: str) -> None:
         """Delete a schedule; one already gone is fine."""
         with _translated_errors("delete the QStash schedule"), _gone_is_fine():

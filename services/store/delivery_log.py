@@ -101,12 +101,16 @@ class DeliveryLogRepository(Repository):
             rows = conn.execute(page_of(query.order_by(delivery_runs.c.started_at.desc()), limit, offset))
             return [dict(r) for r in rows.mappings()]
 
-    def failed_ids(self, actor: Actor, delivery_ids: list[str]) -> list[tuple[str, str, str, str]]:
-        """(delivery id, message id, coach id, slot) of the failed rows among these that the actor may retry."""
+    def failed_ids(self, actor: Actor, delivery_ids: list[str]) -> list[tuple[str, str, str, str, str]]:
+        """(delivery id, message id, coach id, slot, client id) of the failed rows among these the actor may retry."""
         query = scoped(
-            select(deliveries.c.id, deliveries.c.message_id, deliveries.c.coach_id, deliveries.c.slot).where(
-                deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed"
-            ),
+            select(
+                deliveries.c.id,
+                deliveries.c.message_id,
+                deliveries.c.coach_id,
+                deliveries.c.slot,
+                deliveries.c.client_id,
+            ).where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed"),
             deliveries.c.coach_id,
             actor,
         )

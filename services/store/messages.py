@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
 
@@ -28,20 +29,24 @@ AUDITED = (
     "status",
     "client_ids",
 )
-_COLUMNS = {f.name for f in fields(Message)} - {"client_ids"}
+# What an update may change: never the id, the owner, the version (kept here) or the creation time.
+_COLUMNS = {f.name for f in fields(Message)} - {"client_ids", "id", "coach_id", "version", "created_at"}
 
 
 class MessageRepository(Repository):
     """Reads and writes scheduled messages for the acting coach."""
 
     def insert(self, actor: Actor, values: dict, client_ids: list[str] = ()) -> Message:
-        """Insert a new message with its chosen recipients and an audit event, in one transaction."""
+        """Insert a new message of the acting coach with its chosen recipients and an audit event, in one transaction.
+
+        The owner is always the actor: values cannot name another coach.
+        """
         now = self.clock()
         message_id = values.get("id") or new_id()
         row = dict(
             values,
             id=message_id,
-            coach_id=values.get("coach_id") or actor.account_id,
+            coach_id=actor.account_id,
             version=1,
             created_at=now,
             updated_at=now,
@@ -175,6 +180,14 @@ class MessageRepository(Repository):
         """The message behind a QStash id (drift repair and support look-ups)."""
         with self.engine.connect() as conn:
             return conn.scalar(select(qstash_links.c.message_id).where(qstash_links.c.qstash_id == qstash_id))
+
+    def upcoming_once_ids(self, after: datetime) -> list[str]:
+        """Ids of scheduled one-time messages still to send after a time (drift check: QStash must hold them)."""
+        query = select(messages.c.id).where(
+            messages.c.kind == "once", messages.c.status == "scheduled", messages.c.send_at > after
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
 
     def active_recurring_ids(self) -> list[str]:
         """Ids of recurring messages that should have live QStash schedules (drift check)."""
