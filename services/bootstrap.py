@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from qstash import QStash, Receiver
 from sqlalchemy import Engine
@@ -84,7 +85,7 @@ def build_services(
     registrar = Registrar(store, scheduler)
     chat = chat or _default_chat(settings, store)
     local_inbox = isinstance(chat, LocalInboxGateway)
-    schedules = ScheduleService(store, registrar, clock)
+    schedules = ScheduleService(store, registrar, clock, timedelta(minutes=settings.min_send_interval_minutes))
     return Services(
         settings=settings,
         clock=clock,

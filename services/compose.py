@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import string
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from services import recurrence
-from services.domain import Actor, Client, Message
+from services import recurrence, templates
+from services.domain import Actor, Message
 from services.errors import UserError
 from services.store import Store
 
 MAX_BODY = 5000
+DEFAULT_MIN_INTERVAL = timedelta(hours=1)
 MAX_TITLE = 120
-TEMPLATE_FIELDS = ("first_name", "name", "coach_name")
+TEMPLATE_FIELDS = templates.FIELDS
 
 
 @dataclass
@@ -34,25 +35,7 @@ class ScheduleRequest:
     zone_mode: str = "coach"  # coach | client
     end_date: date | None = None
     max_occurrences: int | None = None
-
-
-def check_template(body: str) -> None:
-    """Refuse unknown or broken `{field}` placeholders."""
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(body) if name is not None]
-    except ValueError:
-        raise UserError("The message has an unmatched { or }. Write {{ or }} for a literal brace.", "body") from None
-    unknown = sorted({n for n in names if n not in TEMPLATE_FIELDS})
-    if unknown:
-        raise UserError(
-            f"Unknown field {{{unknown[0]}}}. You can use " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS) + ".",
-            "body",
-        )
-
-
-def render(body: str, client: Client, coach_name: str) -> str:
-    """The message text for one client."""
-    return body.format(first_name=client.first_name, name=client.name, coach_name=coach_name)
+    confirm_frequent: bool = False  # the coach confirmed a rule that sends more often than the minimum interval
 
 
 def _check_text(request: ScheduleRequest) -> tuple[str, str]:
@@ -62,7 +45,7 @@ def _check_text(request: ScheduleRequest) -> tuple[str, str]:
         raise UserError("Write the message text first.", "body")
     if len(body) > MAX_BODY:
         raise UserError(f"The message is {len(body):,} characters; the limit is {MAX_BODY:,}.", "body")
-    check_template(body)
+    templates.check(body)
     title = (request.title or "").strip() or body.splitlines()[0][:60]
     if len(title) > MAX_TITLE:
         raise UserError(f"The title is longer than {MAX_TITLE} characters.", "title")
@@ -92,7 +75,12 @@ def _check_target(store: Store, actor: Actor, request: ScheduleRequest) -> list[
 
 
 def validate(
-    store: Store, actor: Actor, request: ScheduleRequest, coach_zone: str, now: datetime
+    store: Store,
+    actor: Actor,
+    request: ScheduleRequest,
+    coach_zone: str,
+    now: datetime,
+    min_interval: timedelta = DEFAULT_MIN_INTERVAL,
 ) -> tuple[dict, list[str]]:
     """Turn the form into store values and chosen client ids, or raise the first problem."""
     body, title = _check_text(request)
@@ -101,6 +89,7 @@ def validate(
     if request.zone_mode not in ("coach", "client"):
         raise UserError("Choose the coach's time zone or each client's own.", "zone_mode")
     client_ids = _check_target(store, actor, request)
+    _check_personalised_length(store, actor, request, body, client_ids)
     values = {
         "title": title,
         "body": body,
@@ -121,7 +110,51 @@ def validate(
             _check_every_zone_ahead(store, actor, request, client_ids, now)
     else:
         values.update(_check_recurring(request, zone_name, now))
+        _check_frequency(values["cron"], zone_name, now, min_interval, request.confirm_frequent)
     return values, client_ids
+
+
+def _check_personalised_length(
+    store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str]
+) -> None:
+    """The chat limit holds for every recipient's own text, not only for the template."""
+    tag = request.target_tag if request.target == "tag" else None
+    names = store.clients.audience_names(actor, tag=tag, client_ids=client_ids or None)
+    coach_name = store.accounts.get(actor.account_id).display_name
+    length, who = templates.longest(body, names, coach_name)
+    if length > MAX_BODY:
+        raise UserError(
+            f"Personalised for {who or 'a client'}, the message is {length:,} characters; the limit is {MAX_BODY:,}. "
+            "Shorten it.",
+            "body",
+        )
+
+
+def frequency_gap(cron: str, zone_name: str, now: datetime) -> timedelta | None:
+    """The shortest gap between the rule's next sends (None when it sends at most once)."""
+    upcoming = recurrence.next_occurrences(cron, zone_name, now, 25)
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(upcoming)]
+    return min(gaps) if gaps else None
+
+
+def _check_frequency(cron: str, zone_name: str, now: datetime, min_interval: timedelta, confirmed: bool) -> None:
+    """A rule that sends more often than the minimum interval needs the coach's explicit confirmation."""
+    gap = frequency_gap(cron, zone_name, now)
+    if gap is not None and gap < min_interval and not confirmed:
+        raise UserError(
+            f"This rule sends as often as every {_duration(gap)}, more often than every {_duration(min_interval)}. "
+            "Confirm that you mean to send this often.",
+            "confirm_frequent",
+        )
+
+
+def _duration(gap: timedelta) -> str:
+    """'5 minutes', '1 hour', '90 minutes'."""
+    minutes = int(gap.total_seconds() // 60)
+    if minutes % 60 == 0 and minutes >= 60:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _check_once(request: ScheduleRequest, zone_name: str, now: datetime) -> datetime:

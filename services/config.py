@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     fanout_concurrency: int = 16
     claim_lease_seconds: float = 60.0
     max_webhook_body_bytes: int = 16_384
+    # A recurring rule that sends more often than this needs the coach's explicit confirmation.
+    min_send_interval_minutes: int = 60
 
     @property
     def embedded_database(self) -> bool:

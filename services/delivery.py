@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from services import recurrence
 from services.chat.port import ChatGateway, ChatUser, OutgoingMessage, PermanentChatError, TransientChatError
-from services.compose import render
 from services.delivery_outcome import close_occurrence
 from services.domain import Client, Message
 from services.pacing import Pacer
 from services.store import Store
 from services.store.base import Clock
+from services.templates import render
 
 log = logging.getLogger(__name__)
 RATE_LIMIT_WAIT_MAX = 30.0  # longer provider waits are left to QStash's retry instead of holding a worker

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
-from services import compose, recurrence
+from services import compose, recurrence, templates
 from services.domain import Account, Client
 from services.errors import UserError
 from services.store import Store
@@ -36,9 +36,16 @@ class Preview:
     sample_name: str | None = None
     sample_text: str | None = None
     notes: list[str] = field(default_factory=list)
+    frequent: bool = False  # sends more often than the minimum interval: the coach must confirm
 
 
-def build(store: Store, account: Account, request: compose.ScheduleRequest, now: datetime) -> Preview:
+def build(
+    store: Store,
+    account: Account,
+    request: compose.ScheduleRequest,
+    now: datetime,
+    min_interval: timedelta = compose.DEFAULT_MIN_INTERVAL,
+) -> Preview:
     """Preview a request for this coach; raises UserError when the timing cannot be worked out."""
     zone_name = request.timezone or account.timezone
     recurrence.zone(zone_name)
@@ -52,7 +59,13 @@ def build(store: Store, account: Account, request: compose.ScheduleRequest, now:
         sentence, times, warnings = _recurring(request, zone_name, groups, shown, now)
     sample_name, sample_text = _sample(request.body, audience, account.display_name, warnings)
     notes = _notes(request, zone_name)
-    return Preview(sentence, times, warnings, len(audience), zones, account.timezone, sample_name, sample_text, notes)
+    if request.kind == "cron":
+        frequent, notes = _cron_notes(request, zone_name, now, min_interval, notes)
+    else:
+        frequent = False
+    return Preview(
+        sentence, times, warnings, len(audience), zones, account.timezone, sample_name, sample_text, notes, frequent
+    )
 
 
 def _audience(store: Store, account: Account, request: compose.ScheduleRequest) -> list[Client]:
@@ -141,16 +154,32 @@ def _notes(request: compose.ScheduleRequest, zone_name: str) -> list[str]:
     return notes
 
 
+def _cron_notes(
+    request: compose.ScheduleRequest, zone_name: str, now: datetime, min_interval: timedelta, notes: list[str]
+) -> tuple[bool, list[str]]:
+    """Whether a custom rule is more frequent than allowed without confirmation, and what may surprise."""
+    cron = recurrence.validate_cron(request.cron or "")
+    _, _, day_of_month, _, day_of_week = cron.split()
+    if day_of_month != "*" and day_of_week != "*":
+        notes = [
+            *notes,
+            f"Cron sends when EITHER the day of the month ({day_of_month}) OR the weekday ({day_of_week}) matches, "
+            "not only when both do: check the next sends below.",
+        ]
+    gap = compose.frequency_gap(cron, zone_name, now)
+    return gap is not None and gap < min_interval, notes
+
+
 def _sample(body: str, audience: list[Client], coach_name: str, warnings: list[str]) -> tuple[str | None, str | None]:
     """The text the first recipient would get; a template problem becomes a warning instead."""
     if not audience or not (body or "").strip():
         return None, None
     try:
-        compose.check_template(body)
+        templates.check(body)
     except UserError as exc:
         warnings.append(exc.message)
         return audience[0].name, None
-    return audience[0].name, compose.render(body.strip(), audience[0], coach_name)
+    return audience[0].name, templates.render(body.strip(), audience[0], coach_name)
 
 
 def first_send_text(at: datetime | None, zone_name: str) -> str:

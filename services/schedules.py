@@ -6,8 +6,9 @@ The store and QStash change together: a refusal by QStash leaves the row in 'err
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from services import compose, directory, preview
+from services import compose, directory, preview, recurrence
 from services.domain import Account, Actor, Client, Message
 from services.drift import Drift, find_drift, require_orphan_rights
 from services.errors import SchedulerUnavailable, UserError
@@ -21,10 +22,13 @@ log = logging.getLogger(__name__)
 class ScheduleService:
     """What the Message Scheduler and Schedules pages ask for."""
 
-    def __init__(self, store: Store, registrar: Registrar, clock: Clock):
+    def __init__(
+        self, store: Store, registrar: Registrar, clock: Clock, min_interval: timedelta = compose.DEFAULT_MIN_INTERVAL
+    ):
         self.store = store
         self.registrar = registrar
         self.clock = clock
+        self.min_interval = min_interval  # rules sending more often need the coach's confirmation
 
     # Reads for the pages.
 
@@ -78,14 +82,27 @@ class ScheduleService:
 
     def preview(self, account: Account, request: compose.ScheduleRequest) -> preview.Preview:
         """What a request will do, before it is saved."""
-        return preview.build(self.store, account, request, self.clock())
+        return preview.build(self.store, account, request, self.clock(), self.min_interval)
+
+    def sends_too_often(self, account: Account, request: compose.ScheduleRequest) -> bool:
+        """True when a custom rule sends more often than the minimum interval (the form then asks to confirm)."""
+        if request.kind != "cron":
+            return False
+        try:
+            cron = recurrence.validate_cron(request.cron or "")
+            gap = compose.frequency_gap(cron, request.timezone or account.timezone, self.clock())
+        except UserError:
+            return False  # the rule itself is wrong: the form shows that error instead
+        return gap is not None and gap < self.min_interval
 
     # Changes.
 
     def create(self, account: Account, request: compose.ScheduleRequest) -> Message:
         """Validate, store, then register with QStash; a refusal leaves the row in 'error' with the reason."""
         actor = account.as_actor()
-        values, client_ids = compose.validate(self.store, actor, request, account.timezone, self.clock())
+        values, client_ids = compose.validate(
+            self.store, actor, request, account.timezone, self.clock(), self.min_interval
+        )
         message = self.store.messages.insert(actor, values, client_ids)
         return self._register_or_record(actor, message)
 
@@ -95,7 +112,9 @@ class ScheduleService:
         current = self._editable(actor, message_id)
         # Validate in the message's coach's scope (support may edit): their clients, tags and default zone.
         owner = self.store.accounts.get(current.coach_id)
-        values, client_ids = compose.validate(self.store, owner.as_actor(), request, owner.timezone, self.clock())
+        values, client_ids = compose.validate(
+            self.store, owner.as_actor(), request, owner.timezone, self.clock(), self.min_interval
+        )
         values["status"] = current.status
         before = self.registrar.links(message_id)
         # The versioned write comes first: a stale form fails here, before QStash is touched, so it can never

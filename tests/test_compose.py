@@ -4,7 +4,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from services import compose
+from services import compose, templates
 from services.compose import ScheduleRequest
 from services.errors import UserError
 from tests import factories
@@ -88,7 +88,7 @@ def test_valid_requests_become_store_values(store, coach, clock):
 def test_template_renders_per_client(store, coach):
     """{first_name}, {name} and {coach_name} are filled in per client."""
     ann = store.clients.list(coach.as_actor(), tag="vip")[0]
-    assert compose.render("Hi {first_name} ({name}) — {coach_name}", ann, "Casey") == "Hi Ann (Ann Apple) — Casey"
+    assert templates.render("Hi {first_name} ({name}) — {coach_name}", ann, "Casey") == "Hi Ann (Ann Apple) — Casey"
 
 
 def test_each_clients_time_must_be_ahead_in_every_zone(store, coach, clock):

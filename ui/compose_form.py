@@ -32,6 +32,7 @@ FIELD_LABELS = {
     "end_date": "End date",
     "max_occurrences": "Max sends",
     "kind": "Repeat",
+    "confirm_frequent": "Frequency",
 }
 
 
@@ -122,6 +123,11 @@ def form(
     request.zone_mode = st.radio(
         "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
     )
+    if schedules.sends_too_often(account, request):
+        minutes = int(schedules.min_interval.total_seconds() // 60)
+        request.confirm_frequent = st.checkbox(
+            f"Yes, send this often (more than once every {minutes} minutes)", key=f"{prefix}_confirm_frequent"
+        )
     return request
 
 
@@ -176,6 +182,8 @@ def preview_panel(schedules: ScheduleService, account: Account, request: Schedul
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched_preview_table")
     for warning in shown.warnings:
         st.warning(warning, icon=":material/schedule:")
+    if shown.frequent:
+        st.warning("This rule sends more often than the usual minimum; tick the confirmation to save it.")
     if shown.sample_text:
         st.caption(f"What {shown.sample_name} will read:")
         with st.container(border=True):

@@ -156,6 +156,14 @@ class ClientRepository(Repository):
         by_id = {row.id: _client(row, tags[row.id]) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
+    def audience_names(self, actor: Actor, tag: str | None = None, client_ids: list[str] | None = None) -> list[str]:
+        """Names of the actor's active clients in an audience (all, a tag, or chosen ids), for length checks."""
+        query = self._filtered(actor, tag=tag, active=True).with_only_columns(clients.c.name)
+        if client_ids is not None:
+            query = query.where(clients.c.id.in_(client_ids))
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
     def tags(self, actor: Actor) -> list[str]:
         """Distinct tags used by the actor's clients."""
         query = select(client_tags.c.tag).distinct().join(clients, clients.c.id == client_tags.c.client_id)
