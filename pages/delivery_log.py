@@ -72,7 +72,7 @@ else:
             with st.spinner("Reopening and asking QStash to fire again…"):
                 reopened = log.retry_failed(actor, chosen)
         except UserError as exc:
-            st.session_state["log_flash"] = ("error", exc.message)
+            st.session_state["log_flash"] = ("error", fmt.literal(exc.message))
         else:
             st.session_state["log_flash"] = (
                 "success",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import runtime
-from ui.fmt import local
+from ui.fmt import literal, local
 
 account = runtime.require_account()
 inbox = runtime.services().inbox
@@ -31,7 +31,7 @@ for message in messages:  # newest first, so clients are ordered by their latest
     by_client.setdefault(message["client"], []).append(message)
 for name, received in by_client.items():
     with st.container(border=True):
-        st.markdown(f"**{name}** · {len(received)} message(s)")
+        st.markdown(f"**{literal(name)}** · {len(received)} message(s)")
         for message in received:
             with st.chat_message("assistant", avatar=":material/sports:"):
                 st.caption(local(message["created_at"], account.timezone))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from services import preview
 from services.errors import SchedulerUnavailable, UserError
-from ui import compose_form, runtime
+from ui import compose_form, fmt, runtime
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
@@ -34,7 +34,7 @@ if clicked:
             with st.spinner("Scheduling with QStash…"):
                 message = schedules.create(account, request)
         except SchedulerUnavailable as exc:  # the row is stored in 'error' with this reason
-            st.error(f"Saved but not scheduled: {exc.message} Fix and press Repair on the Schedules page.")
+            st.error(f"Saved but not scheduled: {fmt.literal(exc.message)} Fix and press Repair on the Schedules page.")
         except UserError as exc:
             st.error(compose_form.error_text(exc))
         else:
@@ -46,5 +46,7 @@ if clicked:
                 if message.zone_mode == "client"
                 else ""
             )
-            st.session_state["sched_flash"] = f"Scheduled “{message.title}”. It will send on {when}{after}{local}."
+            st.session_state["sched_flash"] = (
+                f"Scheduled “{fmt.literal(message.title)}”. It will send on {when}{after}{local}."
+            )
             st.rerun()

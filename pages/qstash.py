@@ -52,7 +52,7 @@ try:
         key="qs_schedules",
     )
 except UserError as exc:
-    st.warning(exc.message)
+    st.warning(fmt.literal(exc.message))
 
 st.subheader("Recent events")
 try:
@@ -75,13 +75,13 @@ try:
         key="qs_events",
     )
 except UserError as exc:
-    st.warning(exc.message)
+    st.warning(fmt.literal(exc.message))
 
 st.subheader("Dead letters")
 try:
     letters = support.dead_letters(actor)
 except UserError as exc:
-    st.warning(exc.message)
+    st.warning(fmt.literal(exc.message))
     letters = []
 if not letters:
     st.caption("The dead-letter queue is empty.")
@@ -89,7 +89,7 @@ for n, letter in enumerate(letters):
     text, retry, delete = st.columns([5, 1, 1])
     text.markdown(
         f"`{letter.message_id}` → HTTP {letter.response_status} · {stamp(getattr(letter, 'created_at', None))}"
-        f"  \n{(letter.response_body or '')[:200]}"
+        f"  \n{fmt.literal((letter.response_body or '')[:200])}"
     )
     action = None
     if retry.button("Retry", key=f"qs_retry_{n}"):
@@ -100,7 +100,7 @@ for n, letter in enumerate(letters):
         try:
             action[1]()
         except UserError as exc:
-            st.session_state["qs_flash"] = ("warning", exc.message)
+            st.session_state["qs_flash"] = ("warning", fmt.literal(exc.message))
         else:
             st.session_state["qs_flash"] = ("success", f"{action[0]}: dead letter {letter.message_id}.")
         st.rerun()

@@ -8,7 +8,7 @@ import streamlit as st
 from services.account_admin import AccountService
 from services.domain import Account
 from services.errors import UserError
-from ui import runtime
+from ui import fmt, runtime
 from ui.compose_form import zone_picker
 
 ADD_KEYS = ("accounts_add_email", "accounts_add_name", "accounts_add_role", "accounts_add_password")
@@ -38,8 +38,7 @@ def _save(action, done: str) -> bool:
         with st.spinner("Saving…"):
             action()
     except UserError as exc:
-        label = FIELD_LABELS.get(exc.field or "")
-        st.error(f"**{label}:** {exc.message}" if label else exc.message)
+        st.error(fmt.error_text(exc, FIELD_LABELS))
         return False
     st.session_state["accounts_flash"] = ("success", done)
     return True
@@ -65,7 +64,7 @@ def add_form(accounts: AccountService, account: Account) -> None:
         submitted = st.form_submit_button("Create account", type="primary", icon=":material/person_add:")
     if submitted and _save(
         lambda: accounts.create(account.as_actor(), email, name, zone, role, password),
-        f"Created {email.strip().lower()} ({role}).",
+        f"Created {fmt.literal(email.strip().lower())} ({role}).",
     ):
         st.session_state["accounts_added"] = True
         st.rerun()
@@ -92,7 +91,7 @@ def edit_form(accounts: AccountService, account: Account, account_id: str) -> No
     try:
         found = accounts.get(actor, account_id)
     except UserError as exc:
-        st.error(exc.message)
+        st.error(fmt.literal(exc.message))
         return
     _prefill(found)
     if found.id == account.id:
@@ -107,7 +106,7 @@ def edit_form(accounts: AccountService, account: Account, account_id: str) -> No
         saved = []
         if _save(
             lambda: saved.append(accounts.edit(actor, found.id, name, zone, role, active)),
-            f"Saved {found.email}.",
+            f"Saved {fmt.literal(found.email)}.",
         ):
             if saved[0].id == account.id:  # the sidebar shows the admin's own name and zone
                 runtime.log_in(saved[0])
@@ -130,7 +129,7 @@ def password_form(accounts: AccountService, account: Account, found: Account) ->
         submitted = st.form_submit_button("Set password", icon=":material/password:")
     if submitted and _save(
         lambda: accounts.set_password(account.as_actor(), found.id, password),
-        f"New password set for {found.email}.",
+        f"New password set for {fmt.literal(found.email)}.",
     ):
         st.session_state["accounts_password_done"] = True
         st.rerun()

@@ -8,6 +8,7 @@ import streamlit as st
 from services.client_admin import ClientService
 from services.domain import Account, Client
 from services.errors import SchedulerUnavailable, UserError
+from ui import fmt
 from ui.compose_form import zone_picker
 
 ADD_KEYS = ("clients_add_name", "clients_add_tags")
@@ -33,8 +34,7 @@ def frame(rows: list[Client], coach_names: dict[str, str] | None = None) -> pd.D
 
 def _error_text(exc: UserError) -> str:
     """A validation message with the field it is about."""
-    label = FIELD_LABELS.get(exc.field or "")
-    return f"**{label}:** {exc.message}" if label else exc.message
+    return fmt.error_text(exc, FIELD_LABELS)
 
 
 def _save(action, done: str) -> bool:
@@ -43,7 +43,7 @@ def _save(action, done: str) -> bool:
         with st.spinner("Saving…"):
             action()
     except SchedulerUnavailable as exc:  # the client change is saved; only re-registering schedules failed
-        st.session_state["clients_flash"] = ("warning", f"{done} {exc.message}")
+        st.session_state["clients_flash"] = ("warning", f"{done} {fmt.literal(exc.message)}")
     except UserError as exc:
         st.error(_error_text(exc))
         return False
@@ -82,7 +82,7 @@ def add_form(clients: ClientService, account: Account, coach_names: dict[str, st
         submitted = st.form_submit_button("Add client", type="primary", icon=":material/person_add:")
     if submitted and _save(
         lambda: clients.add(actor, name, zone, tags, coach_id),
-        f"Added {name.strip()}.",
+        f"Added {fmt.literal(name.strip())}.",
     ):
         st.session_state["clients_added"] = True
         st.rerun()
@@ -109,7 +109,7 @@ def edit_form(clients: ClientService, account: Account, client_id: str) -> None:
     try:
         client = clients.get(actor, client_id)
     except UserError as exc:
-        st.error(exc.message)
+        st.error(fmt.literal(exc.message))
         return
     _prefill(client)
     with st.form("clients_edit_form"):
@@ -123,7 +123,7 @@ def edit_form(clients: ClientService, account: Account, client_id: str) -> None:
         submitted = st.form_submit_button("Save client", type="primary", icon=":material/save:")
     if submitted and _save(
         lambda: clients.edit(actor, client.id, name, zone, tags, active),
-        f"Saved {name.strip()}.",
+        f"Saved {fmt.literal(name.strip())}.",
     ):
         st.session_state.pop("clients_edit_loaded", None)
         st.rerun()

@@ -13,6 +13,7 @@ from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
 from services.domain import Account, Actor
 from services.errors import UserError
 from services.schedules import ScheduleService
+from ui import fmt
 
 KINDS = {"once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
@@ -159,8 +160,7 @@ def _timing(prefix: str, request: ScheduleRequest) -> None:
 
 def error_text(exc: UserError) -> str:
     """A validation message with the field it is about."""
-    label = FIELD_LABELS.get(exc.field or "")
-    return f"**{label}:** {exc.message}" if label else exc.message
+    return fmt.error_text(exc, FIELD_LABELS)
 
 
 def preview_panel(schedules: ScheduleService, account: Account, request: ScheduleRequest) -> None:
@@ -169,11 +169,11 @@ def preview_panel(schedules: ScheduleService, account: Account, request: Schedul
     try:
         shown = schedules.preview(account, request)
     except UserError as exc:
-        st.info(f"The preview appears once the timing is valid. {exc.message}")
+        st.info(f"The preview appears once the timing is valid. {fmt.literal(exc.message)}")
         return
-    st.markdown(f"**{shown.sentence}**")
+    st.markdown(f"**{fmt.literal(shown.sentence)}**")
     for note in shown.notes:
-        st.caption(note)
+        st.caption(fmt.literal(note))
     st.metric("Recipients", shown.recipients, help="Active clients this reaches today.")
     if shown.times:
         columns = list(dict.fromkeys([shown.coach_zone, *shown.times[0].local]))
@@ -181,10 +181,10 @@ def preview_panel(schedules: ScheduleService, account: Account, request: Schedul
         st.caption(f"Next {len(rows)} send(s)")
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched_preview_table")
     for warning in shown.warnings:
-        st.warning(warning, icon=":material/schedule:")
+        st.warning(fmt.literal(warning), icon=":material/schedule:")
     if shown.frequent:
         st.warning("This rule sends more often than the usual minimum; tick the confirmation to save it.")
     if shown.sample_text:
-        st.caption(f"What {shown.sample_name} will read:")
+        st.caption(f"What {fmt.literal(shown.sample_name)} will read:")
         with st.container(border=True):
             st.text(shown.sample_text)

@@ -10,6 +10,7 @@ from services.domain import Account, Actor
 from services.drift import Drift
 from services.errors import UserError
 from services.schedules import ScheduleService
+from ui import fmt
 
 
 def show(schedules: ScheduleService, account: Account) -> None:
@@ -22,7 +23,7 @@ def show(schedules: ScheduleService, account: Account) -> None:
             with st.spinner("Reading QStash schedules…"):
                 st.session_state["list_drift"] = [asdict(d) for d in schedules.drift(actor)]
         except UserError as exc:
-            st.warning(exc.message)
+            st.warning(fmt.literal(exc.message))
             return
     found = st.session_state.get("list_drift")
     if found is None:
@@ -43,7 +44,7 @@ def _repair(schedules: ScheduleService, actor: Actor, found: list[dict], n: int)
         with st.spinner("Repairing…"):
             schedules.repair_drift(actor, Drift(**found[n]))
     except UserError as exc:
-        st.session_state["list_flash"] = ("error", f"Repair failed: {exc.message}")
+        st.session_state["list_flash"] = ("error", f"Repair failed: {fmt.literal(exc.message)}")
     else:
         st.session_state["list_flash"] = ("success", f"Repaired {found[n]['qstash_id'] or 'the message'}.")
         st.session_state["list_drift"] = found[:n] + found[n + 1 :]

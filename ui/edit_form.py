@@ -9,7 +9,7 @@ from services.compose import request_for
 from services.domain import Account, Actor, Message
 from services.errors import Conflict, SchedulerUnavailable, UserError
 from services.schedules import ScheduleService
-from ui import compose_form
+from ui import compose_form, fmt
 
 PREFIX = "list_edit"
 
@@ -29,7 +29,7 @@ def show(schedules: ScheduleService, account: Account, message: Message) -> None
     _prefill(message)
     conflict = st.session_state.get(f"{PREFIX}_conflict")
     if conflict:  # kept across reruns so the Reload button can be clicked; the typed edits stay until then
-        st.error(f"{conflict} (Someone changed this message after you opened it.)")
+        st.error(f"{fmt.literal(conflict)} (Someone changed this message after you opened it.)")
         if st.button("Reload the message", key=f"{PREFIX}_reload", icon=":material/refresh:"):
             st.session_state.pop(f"{PREFIX}_loaded", None)
             st.session_state.pop(f"{PREFIX}_conflict", None)
@@ -45,11 +45,14 @@ def show(schedules: ScheduleService, account: Account, message: Message) -> None
         st.session_state[f"{PREFIX}_conflict"] = exc.message
         st.rerun()
     except SchedulerUnavailable as exc:  # saved, but the row is in 'error' with this reason
-        st.session_state["list_flash"] = ("error", f"Saved but not scheduled: {exc.message} Press Repair to retry.")
+        st.session_state["list_flash"] = (
+            "error",
+            f"Saved but not scheduled: {fmt.literal(exc.message)} Press Repair to retry.",
+        )
     except UserError as exc:
         st.error(compose_form.error_text(exc))
         return
     else:
-        st.session_state["list_flash"] = ("success", f"Saved: “{request.title or message.title}”.")
+        st.session_state["list_flash"] = ("success", f"Saved: “{fmt.literal(request.title or message.title)}”.")
     st.session_state.pop(f"{PREFIX}_loaded", None)
     st.rerun()

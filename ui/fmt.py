@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
+from services.errors import UserError
+
 PAGE_SIZES = (10, 25, 50, 100)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters markdown, HTML, LaTeX ($) or Streamlit's directives (:red[…]) act on anywhere in a line (links and
+# images need "[", so "!", "(" and ")" stay as they are), and the markers that only count at a line's start.
+_INLINE = re.compile(r"([\\`*_\[\]<>$~|])")
+_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+(?=[.)]))", flags=re.M)
+
+
+def literal(value: object) -> str:
+    """User text (names, titles, message text, error details) made inert for Streamlit's markdown elements."""
+    escaped = _LINE_START.sub(_escape_marker, _INLINE.sub(r"\\\1", str(value)))
+    return escaped.replace("\n", "  \n")
+
+
+def _escape_marker(match: re.Match) -> str:
+    """A heading, quote or list marker at a line's start, escaped ("1." becomes "1\\.")."""
+    indent, marker = match.group(1), match.group(2)
+    return f"{indent}{marker}\\" if marker[0].isdigit() else f"{indent}\\{marker}"
+
+
+def error_text(exc: UserError, labels: dict[str, str]) -> str:
+    """A validation message, shown literally, with the label of the field it is about."""
+    label = labels.get(exc.field or "")
+    return f"**{label}:** {literal(exc.message)}" if label else literal(exc.message)
 
 
 def local(at: datetime | None, zone_name: str) -> str:
@@ -22,8 +48,13 @@ def local(at: datetime | None, zone_name: str) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV for st.download_button."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """A table as UTF-8 CSV for st.download_button, safe to open in a spreadsheet."""
+    return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection)."""
+    return frame.map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v)
 
 
 def pager(prefix: str, total: int) -> tuple[int, int]:

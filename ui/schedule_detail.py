@@ -11,7 +11,7 @@ from services.domain import Account, Message
 from services.errors import UserError
 from services.schedule_summary import rule_text
 from services.schedules import ScheduleService
-from ui import edit_form
+from ui import edit_form, fmt
 from ui.fmt import local
 
 
@@ -21,15 +21,15 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
     try:
         message = schedules.get(actor, message_id)
     except UserError as exc:
-        st.error(exc.message)
+        st.error(fmt.literal(exc.message))
         return
     with st.container(border=True):
-        st.subheader(message.title)
+        st.subheader(fmt.literal(message.title))
         st.caption(f"{rule_text(vars(message))} · status **{message.status}** · version {message.version}")
         if message.last_error:
-            st.error(f"Last error: {message.last_error}")
+            st.error(f"Last error: {fmt.literal(message.last_error)}")
         st.text(message.body)
-        st.markdown(f"**Recipients:** {schedules.recipients(actor, message)}")
+        st.markdown(f"**Recipients:** {fmt.literal(schedules.recipients(actor, message))}")
         links = schedules.links(message.id)
         if links:
             st.caption("QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
@@ -88,9 +88,9 @@ def run(label: str, action, title: str) -> None:
         with st.spinner("Talking to QStash…"):
             action()
     except UserError as exc:
-        st.session_state["list_flash"] = ("error", f"“{title}”: {exc.message}")
+        st.session_state["list_flash"] = ("error", f"“{fmt.literal(title)}”: {fmt.literal(exc.message)}")
     else:
-        st.session_state["list_flash"] = ("success", f"{label}: “{title}”.")
+        st.session_state["list_flash"] = ("success", f"{label}: “{fmt.literal(title)}”.")
     st.session_state.pop("list_cancel_confirm", None)
     st.session_state.pop("list_edit_loaded", None)
     st.rerun()

@@ -9,7 +9,7 @@ import streamlit as st
 from services.bootstrap import Services
 from services.domain import Account
 from services.errors import UserError
-from ui import runtime
+from ui import fmt, runtime
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def login_page() -> None:
         try:
             found = runtime.services().auth.login(email, password)
         except UserError as exc:
-            st.error(exc.message)
+            st.error(fmt.literal(exc.message))
             return
         except Exception:  # the login backend broke: say so without a stack trace or its details
             log.exception("login failed unexpectedly")
@@ -84,7 +84,7 @@ def backends(services: Services) -> list[tuple[str, str]]:
 def sidebar(account: Account, services: Services) -> None:
     """Who is logged in, log out, and the backends in use."""
     with st.sidebar:
-        st.markdown(f"**{account.display_name}**  \n{account.email}")
+        st.markdown(f"**{fmt.literal(account.display_name)}**  \n{fmt.literal(account.email)}")
         st.caption(f"Role: {account.role} · Time zone: {account.timezone}")
         if st.button("Log out", key="sidebar_logout", icon=":material/logout:"):
             runtime.log_out()
