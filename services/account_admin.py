@@ -8,6 +8,8 @@ audit trail.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services import validation
 from services.auth import hash_password
 from services.domain import ROLES, Account, Actor
@@ -39,13 +41,16 @@ class AccountService:
         role = validation.role(role) if role else None
         return self.store.accounts.page(role=role, search=search, active=active, limit=limit, offset=offset)
 
-    def current(self, account_id: str) -> Account | None:
-        """The signed-in account as stored now, or None when it is gone or deactivated (its session ends)."""
+    def current(self, account_id: str, signed_in_at: datetime) -> Account | None:
+        """The signed-in account as stored now, or None when its session has ended: the account is gone or
+        deactivated, or its password was reset after this session signed in."""
         try:
             found = self.store.accounts.get(account_id)
         except UserError:
             return None
-        return found if found.active else None
+        if not found.active or (found.sessions_valid_after and found.sessions_valid_after >= signed_in_at):
+            return None
+        return found
 
     def get(self, actor: Actor, account_id: str) -> Account:
         """One account."""

@@ -26,6 +26,7 @@ from services.qstash.registrar import Registrar
 from services.qstash.request_auth import WebhookAuth
 from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
 from services.schedules import ScheduleService
+from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
 from services.support import SupportService
@@ -46,7 +47,7 @@ class Services:
     accounts: AccountService  # Accounts page (and the first admin from the command line)
     support: SupportService  # QStash health page
     inbox: InboxService | None  # Inbox page, only when chat goes to the local inbox
-    auth: Authenticator  # sign-in
+    auth: SignIn  # sign-in, throttled
     delivery: DeliveryService  # the webhook's fan-out
     webhook_auth: WebhookAuth  # the webhook's request verification
     qstash_base_url: str | None
@@ -98,7 +99,7 @@ def build_services(
         accounts=AccountService(store),
         support=SupportService(store, scheduler),
         inbox=InboxService(store) if local_inbox else None,
-        auth=_default_auth(settings, store),
+        auth=SignIn(_default_auth(settings, store), store.sign_in_failures, clock),
         # The provider's send limit applies to Stream; the local inbox has none.
         delivery=DeliveryService(
             store,

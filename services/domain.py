@@ -32,6 +32,7 @@ class Account:
     role: str
     chat_user_id: str
     active: bool = True
+    sessions_valid_after: datetime | None = None  # sessions signed in earlier have ended
 
     def as_actor(self) -> Actor:
         """The scope this account acts with."""

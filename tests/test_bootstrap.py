@@ -23,7 +23,7 @@ def test_embedded_defaults(tmp_path):
     """Nothing configured: local inbox, local accounts, the local QStash URL, bearer or signature accepted."""
     services = build_services(load_settings(data_dir=tmp_path))
     assert isinstance(services.chat, LocalInboxGateway)
-    assert isinstance(services.auth, LocalAuth)
+    assert isinstance(services.auth.backend, LocalAuth)
     assert services.qstash_base_url == "http://127.0.0.1:8080"
     assert services.webhook_auth.mode == "either"
     assert services.webhook_auth.expected_url == "http://127.0.0.1:8000/api/process-scheduled-messages"
@@ -33,7 +33,7 @@ def test_production_settings_choose_the_real_backends(tmp_path):
     """Hosted QStash (SDK default URL), Stream, Supabase Auth, and signatures required on the public URL."""
     services = build_services(load_settings(data_dir=tmp_path, **PRODUCTION))
     assert isinstance(services.chat, StreamChatGateway)
-    assert isinstance(services.auth, SupabaseAuth)
+    assert isinstance(services.auth.backend, SupabaseAuth)
     assert services.qstash_base_url is None
     assert services.webhook_auth.mode == "signature"
     assert services.webhook_auth.expected_url == "https://hooks.example.com/api/process-scheduled-messages"

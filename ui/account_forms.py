@@ -8,7 +8,7 @@ import streamlit as st
 from services.account_admin import AccountService
 from services.domain import Account
 from services.errors import UserError
-from ui import fmt, runtime
+from ui import fmt
 from ui.compose_form import zone_picker
 
 ADD_KEYS = ("accounts_add_email", "accounts_add_name", "accounts_add_role", "accounts_add_password")
@@ -102,16 +102,12 @@ def edit_form(accounts: AccountService, account: Account, account_id: str) -> No
         role = st.selectbox("Role", accounts.roles, key="accounts_edit_role")
         active = st.toggle("Active (an inactive account cannot log in)", key="accounts_edit_active")
         submitted = st.form_submit_button("Save account", type="primary", icon=":material/save:")
-    if submitted:
-        saved = []
-        if _save(
-            lambda: saved.append(accounts.edit(actor, found.id, name, zone, role, active)),
-            f"Saved {fmt.literal(found.email)}.",
-        ):
-            if saved[0].id == account.id:  # the sidebar shows the admin's own name and zone
-                runtime.log_in(saved[0])
-            st.session_state.pop("accounts_edit_loaded", None)
-            st.rerun()
+    # The rerun re-reads the signed-in account, so the sidebar shows an admin's own new name and zone.
+    if submitted and _save(
+        lambda: accounts.edit(actor, found.id, name, zone, role, active), f"Saved {fmt.literal(found.email)}."
+    ):
+        st.session_state.pop("accounts_edit_loaded", None)
+        st.rerun()
     password_form(accounts, account, found)
 
 

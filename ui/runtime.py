@@ -6,6 +6,8 @@ Session-state contract: "services" (a bootstrap.Services, injected by tests; els
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from services.bootstrap import Services, build_services
@@ -13,6 +15,8 @@ from services.domain import Account
 
 SERVICES_KEY = "services"
 ACCOUNT_KEY = "account"
+SIGNED_IN_KEY = "signed_in_at"
+BROWSER_KEY = "browser_id"
 
 
 @st.cache_resource(show_spinner="Starting the scheduler services…")
@@ -32,7 +36,9 @@ def account() -> Account | None:
     found = st.session_state.get(ACCOUNT_KEY)
     if found is None:
         return None
-    current = services().accounts.current(found.id)
+    # A session injected without a sign-in time (AppTest stories) counts from its first run.
+    signed_in_at = st.session_state.setdefault(SIGNED_IN_KEY, services().clock())
+    current = services().accounts.current(found.id, signed_in_at)
     if current is None:
         log_out()
         return None
@@ -50,8 +56,14 @@ def require_account() -> Account:
 
 
 def log_in(found: Account) -> None:
-    """Remember the account for this browser session."""
+    """Remember the account for this browser session, and when it signed in (a later password reset ends it)."""
     st.session_state[ACCOUNT_KEY] = found
+    st.session_state[SIGNED_IN_KEY] = services().clock()
+
+
+def browser_id() -> str:
+    """An unguessable id of this browser session, for throttling failed sign-ins per browser."""
+    return st.session_state.setdefault(BROWSER_KEY, secrets.token_urlsafe(16))
 
 
 def log_out() -> None:

@@ -24,7 +24,7 @@ def login_page() -> None:
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
         try:
-            found = runtime.services().auth.login(email, password)
+            found = runtime.services().auth.login(email, password, runtime.browser_id())
         except UserError as exc:
             st.error(fmt.literal(exc.message))
             return

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 
 from services.config import Settings
+from services.private_files import private_dir, private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -19,8 +20,8 @@ def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         # Supabase hands out postgres:// URLs; SQLAlchemy wants postgresql://.
         return settings.database_url.replace("postgres://", "postgresql://", 1)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(settings.data_dir / 'scheduler.sqlite3').resolve()}"
+    database = private_file(private_dir(settings.data_dir) / "scheduler.sqlite3")
+    return f"sqlite:///{database.resolve()}"
 
 
 def make_engine(url: str) -> Engine:

@@ -52,6 +52,8 @@ accounts = Table(
     Column("password_hash", Text),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Sessions that signed in before this instant are over (password reset, deactivation).
+    Column("sessions_valid_after", UTCDateTime),
     CheckConstraint(_in("role", ROLES), name="role"),
 )
 

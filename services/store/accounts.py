@@ -30,6 +30,7 @@ def _account(row) -> Account:
         role=row.role,
         chat_user_id=row.chat_user_id,
         active=row.active,
+        sessions_valid_after=row.sessions_valid_after,
     )
 
 
@@ -144,8 +145,9 @@ class AccountRepository(Repository):
             if row is None:
                 raise NotFound("No such account.")
             changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+            ends_sessions = {"sessions_valid_after": self.clock()} if changed.get("active") is False else {}
             if changed:
-                conn.execute(accounts.update().where(accounts.c.id == account_id).values(**changed))
+                conn.execute(accounts.update().where(accounts.c.id == account_id).values(**changed, **ends_sessions))
             for action in dict.fromkeys(AUDIT_ACTIONS[k] for k in changed):
                 keys = [k for k in changed if AUDIT_ACTIONS[k] == action]
                 audit.record(
@@ -163,7 +165,11 @@ class AccountRepository(Repository):
     def change_password(self, actor: Actor, account_id: str, password_hash: str) -> None:
         """Replace an account's password hash; the audit event says only that it changed."""
         with self.engine.begin() as conn:
-            query = accounts.update().where(accounts.c.id == account_id).values(password_hash=password_hash)
+            query = (
+                accounts.update()
+                .where(accounts.c.id == account_id)
+                .values(password_hash=password_hash, sessions_valid_after=self.clock())
+            )
             if conn.execute(query).rowcount != 1:
                 raise NotFound("No such account.")
             audit.record(

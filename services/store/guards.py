@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from services.db.schema import sign_in_failures, signature_ids
 from services.store.base import Repository, new_id
@@ -30,22 +30,18 @@ class SignInFailureRepository(Repository):
         with self.engine.begin() as conn:
             conn.execute(insert(sign_in_failures), [{"id": new_id(), "subject": s, "at": now} for s in subjects])
 
-    def count_since(self, subject: str, since: datetime) -> int:
-        """Failures of one subject since a time."""
-        query = select(func.count()).where(sign_in_failures.c.subject == subject, sign_in_failures.c.at >= since)
-        with self.engine.connect() as conn:
-            return conn.scalar(query)
-
-    def latest(self, subject: str) -> datetime | None:
-        """When the subject last failed."""
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.max(sign_in_failures.c.at)).where(sign_in_failures.c.subject == subject))
-
-    def clear(self, subject: str, before: datetime | None = None) -> None:
-        """Forget a subject's failures (after a good sign-in), or everyone's older than `before`."""
-        query = delete(sign_in_failures)
-        query = query.where(sign_in_failures.c.subject == subject) if subject else query
-        if before is not None:
-            query = query.where(sign_in_failures.c.at < before)
+    def times_since(self, subject: str, since: datetime) -> list[datetime]:
+        """When one subject failed since a time, oldest first; older rows of everyone are purged on the way."""
         with self.engine.begin() as conn:
-            conn.execute(query)
+            conn.execute(delete(sign_in_failures).where(sign_in_failures.c.at < since))
+            query = (
+                select(sign_in_failures.c.at)
+                .where(sign_in_failures.c.subject == subject, sign_in_failures.c.at >= since)
+                .order_by(sign_in_failures.c.at)
+            )
+            return list(conn.scalars(query))
+
+    def clear(self, subject: str) -> None:
+        """Forget a subject's failures (after a good sign-in)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(sign_in_failures).where(sign_in_failures.c.subject == subject))
