@@ -1,5 +1,7 @@
 """Message Scheduler: compose, target and time a message, preview it, and schedule it with QStash."""
 
+import uuid
+
 import streamlit as st
 
 from services import preview
@@ -14,13 +16,16 @@ if account.role != "coach":
     st.stop()
 
 flash = st.session_state.pop("sched_flash", None)
-if flash:  # the message just scheduled; the text fields were cleared so it is not sent twice by accident
-    for key in ("sched_title", "sched_body"):
+if flash:  # the message just scheduled: a fresh form (new submission key, empty text) so nothing goes twice
+    for key in ("sched_title", "sched_body", "sched_submission", "sched_confirm_frequent"):
         st.session_state.pop(key, None)
+# One key per form instance: the service turns a repeated submit of it into the message already made.
+submission = st.session_state.setdefault("sched_submission", uuid.uuid4().hex)
 
 form_column, preview_column = st.columns([3, 2], gap="large")
 with form_column:
     request = compose_form.form(schedules, account)
+    request.idempotency_key = submission
     clicked = st.button("Schedule Message", key="sched_submit", type="primary", icon=":material/send:")
     result = st.container()
     if flash:

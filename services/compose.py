@@ -36,6 +36,7 @@ class ScheduleRequest:
     end_date: date | None = None
     max_occurrences: int | None = None
     confirm_frequent: bool = False  # the coach confirmed a rule that sends more often than the minimum interval
+    idempotency_key: str | None = None  # one per compose-form instance: a second submit finds the first message
 
 
 def _check_text(request: ScheduleRequest) -> tuple[str, str]:

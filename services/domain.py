@@ -86,6 +86,7 @@ class Message:
     sent_count: int
     failed_count: int
     client_ids: tuple[str, ...] = field(default=())
+    idempotency_key: str | None = None  # the compose-form submission that created it
 
     @property
     def recurring(self) -> bool:

@@ -103,8 +103,11 @@ class ScheduleService:
         values, client_ids = compose.validate(
             self.store, actor, request, account.timezone, self.clock(), self.min_interval
         )
-        message = self.store.messages.insert(actor, values, client_ids)
-        return self._register_or_record(actor, message)
+        if not request.idempotency_key:
+            return self._register_or_record(actor, self.store.messages.insert(actor, values, client_ids))
+        message, created = self.store.messages.insert_once(actor, values, client_ids, request.idempotency_key)
+        # The same submission again (a double click, a retried request): the first message, never a second one.
+        return self._register_or_record(actor, message) if created else message
 
     def edit(self, account: Account, message_id: str, request: compose.ScheduleRequest, version: int) -> Message:
         """Change an active message; the old QStash firing is replaced."""

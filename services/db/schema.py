@@ -104,6 +104,9 @@ scheduled_messages = Table(
     Column("occurrences", Integer, nullable=False, default=0),
     Column("sent_count", Integer, nullable=False, default=0),
     Column("failed_count", Integer, nullable=False, default=0),
+    # One message per compose-form submission: a second click or a replayed request finds the first.
+    Column("idempotency_key", String(64)),
+    UniqueConstraint("coach_id", "idempotency_key", name="uq_scheduled_messages_coach_idempotency"),
     CheckConstraint(_in("target", TARGETS), name="target"),
     CheckConstraint(_in("kind", KINDS), name="kind"),
     CheckConstraint(_in("zone_mode", ZONE_MODES), name="zone_mode"),

@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from services.db.schema import message_recipients, qstash_links
 from services.db.schema import scheduled_messages as messages
@@ -30,7 +31,14 @@ AUDITED = (
     "client_ids",
 )
 # What an update may change: never the id, the owner, the version (kept here) or the creation time.
-_COLUMNS = {f.name for f in fields(Message)} - {"client_ids", "id", "coach_id", "version", "created_at"}
+_COLUMNS = {f.name for f in fields(Message)} - {
+    "client_ids",
+    "id",
+    "coach_id",
+    "version",
+    "created_at",
+    "idempotency_key",
+}
 
 
 class MessageRepository(Repository):
@@ -64,6 +72,26 @@ class MessageRepository(Repository):
                 conn, now, actor.account_id, row["coach_id"], message_id, "create", None, _audited(row, client_ids)
             )
         return self.get(actor, message_id)
+
+    def insert_once(self, actor: Actor, values: dict, client_ids: list[str], key: str) -> tuple[Message, bool]:
+        """Insert unless the coach already has a message from this form submission; (message, created)."""
+        existing = self._by_key(actor, key)
+        if existing is not None:
+            return existing, False
+        try:
+            return self.insert(actor, dict(values, idempotency_key=key), client_ids), True
+        except IntegrityError:
+            existing = self._by_key(actor, key)  # a concurrent submission of the same form won the race
+            if existing is None:
+                raise
+            return existing, False
+
+    def _by_key(self, actor: Actor, key: str) -> Message | None:
+        """The acting coach's message created by this form submission, if any."""
+        query = select(messages.c.id).where(messages.c.coach_id == actor.account_id, messages.c.idempotency_key == key)
+        with self.engine.connect() as conn:
+            message_id = conn.scalar(query)
+        return self.get(actor, message_id) if message_id else None
 
     def get(self, actor: Actor, message_id: str) -> Message:
         """One message the actor may see."""
