@@ -92,6 +92,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = config_from_args(argv)
     server = create_server(config).start()
+    # The one line a supervisor (and the restart test) reads: the address, never a secret.
+    print(f"local_qstash listening on {server.base_url} (data: {config.data_dir})", flush=True)  # noqa: T201
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
