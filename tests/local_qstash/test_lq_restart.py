@@ -12,7 +12,7 @@ import httpx
 import pytest
 from qstash import QStash
 
-from local_qstash.testing import Answer
+from tests.receivers import Answer
 
 ROOT = Path(__file__).resolve().parents[2]
 

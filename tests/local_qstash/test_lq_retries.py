@@ -9,7 +9,7 @@ from qstash.errors import QStashError
 from qstash.log import LogState
 
 from local_qstash.outcomes import backoff_s
-from local_qstash.testing import Answer
+from tests.receivers import Answer
 
 
 def test_backoff_follows_qstash_formula():

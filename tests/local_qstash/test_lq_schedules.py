@@ -9,7 +9,7 @@ from qstash.errors import QStashError
 
 from local_qstash.cron import next_fire_ms, split_cron
 from local_qstash.options import BadRequest
-from local_qstash.testing import FixedClock, ShiftedClock
+from tests.clocks import FixedClock, ShiftedClock
 
 
 def _ms(text: str) -> int:
