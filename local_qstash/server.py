@@ -9,11 +9,12 @@ import threading
 import httpx
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local_qstash.app import Core, create_app
+from local_qstash.app import create_app
 from local_qstash.config import Config, config_from_args
 from local_qstash.db import Database
 from local_qstash.dispatcher import Dispatcher
 from local_qstash.sender import Sender, new_client
+from local_qstash.state import Core
 from local_qstash.timeutil import Clock, system_clock
 
 
