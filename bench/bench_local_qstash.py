@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # allow `python bench/bench_local_qstash.py`
 
 from qstash import QStash, Receiver  # noqa: E402
 
-from local_qstash.fast_receiver import FastReceiver  # noqa: E402
+from bench.fast_receiver import FastReceiver  # noqa: E402
 
 
 def free_port() -> int:

@@ -5,10 +5,10 @@ import json
 from flask import Blueprint, jsonify, request
 
 from local_qstash import dlq
-from local_qstash.api_logs import paging
-from local_qstash.app import core, error
 from local_qstash.options import BadRequest, Spec, parse_spec
+from local_qstash.state import core
 from local_qstash.views import dlq_json
+from local_qstash.web import error, paging
 
 bp = Blueprint("dlq", __name__)
 FILTERS = ("messageId", "url", "scheduleId", "label", "callerIp", "responseStatus", "fromDate", "toDate")

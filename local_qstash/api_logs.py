@@ -3,22 +3,13 @@
 from flask import Blueprint, jsonify, request
 
 from local_qstash import events
-from local_qstash.app import core
 from local_qstash.options import BadRequest
+from local_qstash.state import core
 from local_qstash.views import event_json
+from local_qstash.web import paging
 
 bp = Blueprint("logs", __name__)
 FILTERS = ("messageId", "state", "url", "scheduleId", "label", "fromDate", "toDate")
-
-
-def paging(max_count: int, numeric_cursor: bool = True):
-    """Read count and cursor query parameters."""
-    try:
-        count = min(max_count, max(1, int(request.args.get("count", max_count))))
-        cursor = request.args.get("cursor") or None
-        return count, (int(cursor) if cursor and numeric_cursor else cursor)
-    except ValueError:
-        raise BadRequest("invalid count or cursor") from None
 
 
 @bp.get("/v2/events")

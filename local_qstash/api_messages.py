@@ -3,16 +3,12 @@
 from flask import Blueprint, jsonify, request
 
 from local_qstash import messages
-from local_qstash.app import core, error, raw_tail
-from local_qstash.options import BadRequest, Spec, check_url, parse_spec
+from local_qstash.options import BadRequest, parse_spec
+from local_qstash.state import core
 from local_qstash.views import message_json
+from local_qstash.web import base_spec, error, raw_tail
 
 bp = Blueprint("messages", __name__)
-
-
-def base_spec(url: str, body: bytes) -> Spec:
-    """Defaults for a new message from this caller."""
-    return Spec(url=check_url(url), body=body, max_retries=core().config.default_retries, caller_ip=request.remote_addr)
 
 
 @bp.post("/v2/publish/<path:destination>")

@@ -3,10 +3,10 @@
 from flask import Blueprint, jsonify, request
 
 from local_qstash import schedules
-from local_qstash.api_messages import base_spec
-from local_qstash.app import core, error, raw_tail
 from local_qstash.options import BadRequest, parse_spec
+from local_qstash.state import core
 from local_qstash.views import schedule_json
+from local_qstash.web import base_spec, error, raw_tail
 
 bp = Blueprint("schedules", __name__)
 

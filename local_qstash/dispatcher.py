@@ -24,7 +24,7 @@ class Dispatcher:
 
     def __init__(self, db: Database, config: Config, clock: Clock) -> None:
         self._db, self._config, self._clock = db, config, clock
-        self._sender = Sender()
+        self._sender: Sender | None = None
         self._cond = threading.Condition()
         self._results: deque = deque()
         self._dirty = False
@@ -36,8 +36,9 @@ class Dispatcher:
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        """Requeue deliveries cut short by a crash, then start the loop."""
+    def start(self, sender: Sender) -> None:
+        """Requeue deliveries cut short by a crash, then start the loop sending through `sender`."""
+        self._sender = sender
         messages.requeue_inflight(self._db, now_ms(self._clock))
         self._pool = ThreadPoolExecutor(self._config.workers, thread_name_prefix="lq-deliver")
         self._thread = threading.Thread(target=self._run, name="lq-dispatcher", daemon=True)
@@ -59,7 +60,6 @@ class Dispatcher:
         if self._pool is not None:
             # Queued attempts are dropped here; their rows stay ACTIVE and are requeued on start.
             self._pool.shutdown(wait=True, cancel_futures=True)
-        self._sender.close_all()
         self._record(self._drain())
 
     def _run(self) -> None:

@@ -6,12 +6,15 @@ import socket
 import sys
 import threading
 
+import httpx
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local_qstash.app import Core, create_app
+from local_qstash.app import create_app
 from local_qstash.config import Config, config_from_args
 from local_qstash.db import Database
 from local_qstash.dispatcher import Dispatcher
+from local_qstash.sender import Sender, new_client
+from local_qstash.state import Core
 from local_qstash.timeutil import Clock, system_clock
 
 
@@ -42,6 +45,7 @@ class LocalQStash:
         self._http = make_server(config.host, config.port, self.app, threaded=True, request_handler=_QuietHandler)
         self._http.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None
         self._stopped = False
 
     @property
@@ -51,7 +55,9 @@ class LocalQStash:
 
     def start(self) -> "LocalQStash":
         """Start delivering and serving in background threads."""
-        self.dispatcher.start()
+        # One HTTP client for all delivery workers, made here rather than at import or build time.
+        self._client = new_client()
+        self.dispatcher.start(Sender(self._client))
         # A short poll interval keeps stop() quick; idle cost is negligible.
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="lq-http", daemon=True)
         self._thread.start()
@@ -68,6 +74,8 @@ class LocalQStash:
         if self._thread is not None:
             self._thread.join()
             self.dispatcher.stop()
+        if self._client is not None:
+            self._client.close()  # after the dispatcher: no delivery is running any more
         self.db.close()
 
     def __enter__(self) -> "LocalQStash":
@@ -92,6 +100,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = config_from_args(argv)
     server = create_server(config).start()
+    # The one line a supervisor (and the restart test) reads: the address, never a secret.
+    print(f"local_qstash listening on {server.base_url} (data: {config.data_dir})", flush=True)  # noqa: T201
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -19,6 +19,7 @@ from services.bootstrap import build_services
 from services.config import load_settings
 from services.db.engine import make_engine
 from services.webhook import create_app
+from tests.waits import wait_until  # noqa: F401 - product tests import it from here
 
 
 def sign(body: bytes, url: str, key: str, exp_in: int = 300, nbf_in: int = 0) -> str:
@@ -84,14 +85,3 @@ class Product:
         self._http.server_close()
         self.qstash.stop()
         self.engine.dispose()
-
-
-def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05):
-    """Poll until predicate() is truthy; returns its value or raises AssertionError."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")

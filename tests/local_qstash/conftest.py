@@ -8,7 +8,7 @@ from qstash import QStash, Receiver
 
 from local_qstash.config import Config
 from local_qstash.server import start_in_thread
-from local_qstash.testing import RecordingReceiver
+from tests.receivers import RecordingReceiver
 
 
 @pytest.fixture

@@ -3,19 +3,20 @@
 import json
 import os
 import stat
-import time
 
 from qstash import QStash, Receiver
 from qstash.log import LogState
 
 from local_qstash.config import KEY_FILE, config_from_args, load_secrets
+from tests.waits import wait_until
 
 
 def test_logs_filter_and_cursor(client, receiver):
     """client.log.list filters by message id and state, and pages with a cursor."""
     ids = [client.message.publish_json(url=receiver.url("/l"), body={"i": i}).message_id for i in range(3)]
     receiver.wait_for(3)
-    time.sleep(0.2)
+    # Answers are recorded in batches after they arrive: wait until all three are logged.
+    wait_until(lambda: len(client.log.list(filter={"state": LogState.DELIVERED}).logs) == 3)
     mine = client.log.list(filter={"message_id": ids[1]}).logs
     assert [log.state for log in mine] == [LogState.DELIVERED, LogState.ACTIVE, LogState.CREATED]
     assert {log.message_id for log in mine} == {ids[1]}

@@ -2,14 +2,14 @@
 
 import itertools
 import json
-import time
 
 import pytest
 from qstash.errors import QStashError
 from qstash.log import LogState
 
 from local_qstash.outcomes import backoff_s
-from local_qstash.testing import Answer
+from tests.receivers import Answer
+from tests.waits import wait_until
 
 
 def test_backoff_follows_qstash_formula():
@@ -33,7 +33,8 @@ def test_failed_attempts_are_retried_with_growing_backoff(client, receiver, veri
     gaps = [b.at - a.at for a, b in itertools.pairwise(attempts)]
     assert gaps[0] >= 0.010
     assert gaps[1] >= 0.140
-    time.sleep(0.3)
+    # Once the 200 is recorded as DELIVERED the message is finished: no fourth attempt can follow.
+    wait_until(lambda: client.log.list(filter={"message_id": res.message_id, "state": LogState.DELIVERED}).logs)
     assert len(receiver.received()) == 3
     states = [log.state for log in client.log.list(filter={"message_id": res.message_id}).logs]
     assert states[0] == LogState.DELIVERED
@@ -55,7 +56,7 @@ def test_489_non_retryable_goes_to_dlq_after_one_attempt(client, receiver):
     receiver.wait_for(1)
     entry = _wait_dlq(client, 1)[0]
     assert (entry.message_id, entry.response_status, entry.response_body) == (res.message_id, 489, "coach mismatch")
-    time.sleep(0.3)
+    # The DLQ entry is written with the FAILED state: a dead-lettered message is never retried.
     assert len(receiver.received()) == 1
 
 
@@ -130,10 +131,10 @@ def test_dlq_list_get_delete_and_retry_through_the_sdk(client, receiver, verify)
 
 
 def _wait_dlq(client, count, timeout=5.0):
-    """Poll the DLQ through the SDK until it holds `count` entries."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Poll the DLQ through the SDK until it holds `count` entries; return them."""
+
+    def enough():
         messages = client.dlq.list().messages
-        if len(messages) >= count or time.monotonic() > deadline:
-            return messages
-        time.sleep(0.05)
+        return messages if len(messages) >= count else None
+
+    return wait_until(enough, timeout)

@@ -9,7 +9,8 @@ from qstash.errors import QStashError
 
 from local_qstash.cron import next_fire_ms, split_cron
 from local_qstash.options import BadRequest
-from local_qstash.testing import FixedClock, ShiftedClock
+from tests.clocks import FixedClock, ShiftedClock
+from tests.waits import wait_until
 
 
 def _ms(text: str) -> int:
@@ -134,10 +135,9 @@ def test_schedule_fires_with_schedule_id_header(make_server, token, receiver, ve
     assert req.header("X-Coach") == "c1"
     assert req.body == b'{"messageId": 42}'
     verify(req, url)
-    time.sleep(0.2)
-    got = client.schedule.get(sid)
+    # The answer is recorded on the schedule shortly after it arrives.
+    got = wait_until(lambda: _with_last_state(client.schedule.get(sid), "SUCCESS"))
     assert got.last_schedule_time is not None
-    assert next(iter(got.last_schedule_states.values())).value == "SUCCESS"
     logs = client.log.list(filter={"schedule_id": sid}).logs
     assert logs
     assert all(log.schedule_id == sid for log in logs)
@@ -145,12 +145,18 @@ def test_schedule_fires_with_schedule_id_header(make_server, token, receiver, ve
 
 def test_paused_schedule_does_not_fire(make_server, token, receiver):
     """Pausing stops occurrences."""
-    server = make_server(clock=_clock_just_before_minute(0.6))
+    clock = _clock_just_before_minute(30)  # far from the boundary: setup cannot reach it, however slow
+    server = make_server(clock=clock)
     client = QStash(token, base_url=server.base_url, retry=False)
     sid = client.schedule.create(destination=receiver.url("/paused"), cron="* * * * *")
     client.schedule.pause(sid)
-    time.sleep(1.0)
-    assert receiver.received() == []
+    client.schedule.create(destination=receiver.url("/twin"), cron="* * * * *")
+    clock.offset += 29.9  # now just before the boundary
+    # Instead of sleeping past the minute: an unpaused twin fires at the same boundary; once it
+    # has, that boundary has been handled, and the paused schedule must have made no message.
+    receiver.wait_for(1, "/twin", timeout=5)
+    assert client.log.list(filter={"schedule_id": sid}).logs == []
+    assert receiver.received("/paused") == []
 
 
 def test_schedule_missed_while_down_fires_once_on_start(make_server, token, receiver, tmp_path):
@@ -165,9 +171,19 @@ def test_schedule_missed_while_down_fires_once_on_start(make_server, token, rece
     first.stop()  # "down" until real time, 10 minutes later by its clock
     assert receiver.received() == []
     second = make_server(clock=ShiftedClock(0), data_dir=data_dir)
+    client = QStash(token, base_url=second.base_url, retry=False)
     (req,) = receiver.wait_for(1, timeout=3)
     assert req.header("Upstash-Schedule-Id") == "m1"
-    time.sleep(0.7)
+    # No fixed wait for "no more copies": once the one occurrence is recorded, the log shows every
+    # message the schedule made, and a next fire time in the future means no missed slot is left.
+    wait_until(lambda: _with_last_state(client.schedule.get("m1"), "SUCCESS"))
+    made = {log.message_id for log in client.log.list(filter={"schedule_id": "m1"}).logs}
+    assert made == {req.header("Upstash-Message-Id")}
+    assert client.schedule.get("m1").next_schedule_time > time.time() * 1000
     assert len(receiver.received()) == 1
-    nxt = QStash(token, base_url=second.base_url, retry=False).schedule.get("m1").next_schedule_time
-    assert nxt > time.time() * 1000
+
+
+def _with_last_state(schedule, state: str):
+    """The schedule if its last run's message ended in `state` (SUCCESS / FAIL), else None."""
+    states = [s.value for s in (schedule.last_schedule_states or {}).values()]
+    return schedule if states == [state] else None

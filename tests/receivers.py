@@ -1,4 +1,4 @@
-"""Test helpers: a recording HTTP receiver with scripted answers (used by tests and bench)."""
+"""HTTP destinations for tests: a recording receiver with scripted answers, and the request log it shares."""
 
 import socket
 import threading
@@ -143,23 +143,3 @@ class RecordingReceiver(RequestLog):
                 """Keep test output quiet."""
 
         return Handler
-
-
-class ShiftedClock:
-    """Real time plus an adjustable offset: lets a test move the server's 'now'."""
-
-    def __init__(self, offset: float = 0.0) -> None:
-        self.offset = offset
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-
-class FixedClock:
-    """A clock that stands still until the test sets it."""
-
-    def __init__(self, epoch: float) -> None:
-        self.epoch = epoch
-
-    def __call__(self) -> float:
-        return self.epoch

@@ -4,7 +4,7 @@ import asyncio
 import threading
 import time
 
-from local_qstash.testing import Received, RequestLog
+from tests.receivers import Received, RequestLog
 
 _OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
@@ -42,7 +42,7 @@ class _Protocol(asyncio.Protocol):
 
 
 class FastReceiver(RequestLog):
-    """Runs its own event loop thread; same reading API as testing.RecordingReceiver."""
+    """Runs its own event loop thread; same reading API as tests.receivers.RecordingReceiver."""
 
     def __init__(self) -> None:
         self.requests: list[Received] = []

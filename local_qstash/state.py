@@ -1,0 +1,31 @@
+"""What the routes share: the Core (store, settings, clock, wake-up) and how a request finds it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from local_qstash.config import Config
+from local_qstash.db import Database
+from local_qstash.timeutil import Clock, now_ms
+
+EXTENSION = "local_qstash"
+
+
+@dataclass
+class Core:
+    """What the routes need: store, settings, clock, and a way to wake the dispatcher."""
+
+    db: Database
+    config: Config
+    clock: Clock
+    wake: Callable[[], None]
+
+    def now_ms(self) -> int:
+        """Current time in epoch milliseconds from the injected clock."""
+        return now_ms(self.clock)
+
+
+def core() -> Core:
+    """The Core of the app serving this request (put in app.extensions by create_app)."""
+    return current_app.extensions[EXTENSION]
