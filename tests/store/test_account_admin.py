@@ -217,7 +217,7 @@ def test_set_password_replaces_the_old_one_and_is_never_audited(store, admin, ca
     auth = LocalAuth(store.accounts)
     clock.advance(seconds=1)
     account_admin.set_password(store, admin.as_actor(), casey.id, "a-brand-new-secret")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match=r"^Wrong email or password.$"):
         auth.login("casey@example.com", PASSWORD)
     assert auth.login("casey@example.com", "a-brand-new-secret") == casey
     events = audit_of(store, admin, casey)
