@@ -34,6 +34,20 @@ def pytest_xdist_make_scheduler(config, log):
     return OneTestOrOneSharedModule(config, log)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 at its lowest cost in this process: real hashes and real checks, about 1 ms instead of about 250 ms
+    each (the demo seed alone hashes four passwords, every login checks one). Product processes the tests start
+    (CLI, `make run`, the browser story) keep the product's parameters; their hashes still verify here."""
+    from argon2 import PasswordHasher
+
+    from services import auth
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
+
 class FakeClock:
     """A clock the test moves by hand."""
 
