@@ -100,7 +100,7 @@ def test_coach_schedules_a_message_and_sees_it_arrive(product, browser):
         arrived = page.get_by_text(body.replace("{first_name}", "Alex"))
         deadline = time.monotonic() + 120
         while arrived.count() == 0 and time.monotonic() < deadline:
-            page.wait_for_timeout(3000)
+            page.wait_for_timeout(1000)
             page.get_by_role("button", name="Refresh").click()
             wait_for_rerun(page)
         expect(arrived).to_be_visible()
