@@ -13,6 +13,40 @@ from services.db.engine import make_engine, migrate
 from services.db.schema import metadata
 from tests import pg
 
+# Modules whose tests must run on one pytest-xdist worker: they share a costly module-scoped fixture.
+SHARED_WORKER_MODULES = ("tests/e2e/test_make_run.py",)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With `-n N`: hand out tests one at a time (the slowest cannot pile up on one worker), except that each
+    module of SHARED_WORKER_MODULES goes to a single worker whole. (xdist's `--dist loadgroup` would do this by
+    rewriting node ids, which pytest 9.2 no longer allows; its marks are silently ignored.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneTestOrOneSharedModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_WORKER_MODULES else nodeid
+
+    return OneTestOrOneSharedModule(config, log)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 at its lowest cost in this process: real hashes and real checks, about 1 ms instead of about 250 ms
+    each (the demo seed alone hashes four passwords, every login checks one). Product processes the tests start
+    (CLI, `make run`, the browser story) keep the product's parameters; their hashes still verify here."""
+    from argon2 import PasswordHasher
+
+    from services import auth
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
 
 class FakeClock:
     """A clock the test moves by hand."""
@@ -45,16 +79,18 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A fresh, migrated PostgreSQL database for this run; CI fails rather than skips without one."""
+    """A fresh, migrated PostgreSQL database for this session, dropped at its end; CI fails rather than skips."""
     problem = pg.reachable()
     if problem:
         if os.environ.get("REQUIRE_POSTGRES") == "1" or os.environ.get("CI"):
             pytest.fail(f"PostgreSQL required but unreachable: {problem}")
         pytest.skip(f"PostgreSQL unreachable: {problem}")
-    url = pg.create_database()
-    migrate(url)
-    yield url
-    pg.drop_database(url)
+    url = pg.create_database()  # this session's own (under xdist: this worker's own)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        pg.drop_database(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -66,7 +66,8 @@ class Product:
         self.services = build_services(self.settings, engine=self.engine, chat=chat)
         self.app = create_app(self.services)
         self._http.app = self.app
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the next poll (0.5 s by default, at every teardown).
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     @property

@@ -1,8 +1,12 @@
-"""The PostgreSQL the tests use: TEST_DATABASE_URL (default the local server), one fresh database per run."""
+"""The PostgreSQL the tests use: TEST_DATABASE_URL (default the local server), one fresh database per session.
+
+Under pytest-xdist every worker is its own session: it creates, uses and drops its own database.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 from sqlalchemy import create_engine, text
@@ -29,9 +33,15 @@ def reachable() -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
+def database_name() -> str:
+    """A name no other run or xdist worker can take: worker id, process id and a random part."""
+    worker = re.sub(r"[^a-z0-9]", "", os.environ.get("PYTEST_XDIST_WORKER", "main").lower())[:8] or "main"
+    return f"cms_test_{worker}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+
+
 def create_database() -> str:
-    """Create an empty database for this test run and return its URL."""
-    name = f"cms_test_{uuid.uuid4().hex[:12]}"
+    """Create an empty database for this test session (one per xdist worker) and return its URL."""
+    name = database_name()
     engine = create_engine(admin_url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -18,7 +18,7 @@ class RefusingQStash:
     def __init__(self, status: int, headers: dict, body: dict):
         self.answer = (status, headers, body)
         self.server = make_server("127.0.0.1", 0, self, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()  # quick shutdown()
 
     def __call__(self, environ, start_response):
         status, headers, body = self.answer

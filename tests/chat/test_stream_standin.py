@@ -195,15 +195,30 @@ def test_user_tokens_cannot_do_server_calls(standin):
     assert answer.status_code == 403
 
 
-def test_rate_limit_window_counts_down_then_429_then_resets(sdk, standin):
-    _users(sdk, "coach", "client")
-    channel = _channel(sdk)
-    standin.rate_limit(3, window=1.0)
+class ManualClock:
+    """Epoch seconds that move only when the test says (rate-limit windows without sleeping)."""
 
-    remaining = [channel.send_message({"text": f"m{i}"}, "coach").rate_limit().remaining for i in range(3)]
-    error = _api_error(lambda: channel.send_message({"text": "over"}, "coach"))
-    time.sleep(1.1)
-    after = channel.send_message({"text": "next window"}, "coach").rate_limit()
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limit_window_counts_down_then_429_then_resets():
+    clock = ManualClock()
+    with StreamStandIn(clock=clock) as standin:
+        sdk = StreamChat(standin.api_key, standin.api_secret, base_url=standin.url)
+        _users(sdk, "coach", "client")
+        channel = _channel(sdk)
+        standin.rate_limit(3, window=60.0)
+
+        remaining = [channel.send_message({"text": f"m{i}"}, "coach").rate_limit().remaining for i in range(3)]
+        clock.now += 59.9
+        error = _api_error(lambda: channel.send_message({"text": "over"}, "coach"))
+        clock.now += 0.1
+        after = channel.send_message({"text": "next window"}, "coach").rate_limit()
+        sdk.session.close()
 
     assert remaining == [2, 1, 0]
     assert (error.status_code, error.error_code) == (429, 9)
@@ -212,21 +227,23 @@ def test_rate_limit_window_counts_down_then_429_then_resets(sdk, standin):
     assert len(standin.messages()) == 4
 
 
-def test_429_carries_the_rate_limit_headers(standin):
-    standin.rate_limit(1, window=60)
-    params = {"api_key": standin.api_key}
-    headers = {"Authorization": jwt.encode({"server": True}, standin.api_secret, "HS256"), "Stream-Auth-Type": "jwt"}
-    url = f"{standin.url}/channels/messaging/dm-x/message"
-    requests.post(url, params=params, json={"message": {"text": "a"}}, headers=headers, timeout=5)
-
-    before = time.time()
-    answer = requests.post(url, params=params, json={"message": {"text": "b"}}, headers=headers, timeout=5)
+def test_429_carries_the_rate_limit_headers():
+    clock = ManualClock(1_800_000_000.25)
+    with StreamStandIn(clock=clock) as standin:
+        standin.rate_limit(1, window=60)
+        params = {"api_key": standin.api_key}
+        token = jwt.encode({"server": True}, standin.api_secret, "HS256")
+        headers = {"Authorization": token, "Stream-Auth-Type": "jwt"}
+        url = f"{standin.url}/channels/messaging/dm-x/message"
+        requests.post(url, params=params, json={"message": {"text": "a"}}, headers=headers, timeout=5)
+        clock.now += 30
+        answer = requests.post(url, params=params, json={"message": {"text": "b"}}, headers=headers, timeout=5)
 
     assert answer.status_code == 429
     assert answer.json()["code"] == 9
     assert answer.headers["X-RateLimit-Limit"] == "1"
     assert answer.headers["X-RateLimit-Remaining"] == "0"
-    assert before + 58 < int(answer.headers["X-RateLimit-Reset"]) <= before + 61
+    assert answer.headers["X-RateLimit-Reset"] == "1800000061"  # the window's start + 60 s, rounded up
 
 
 def test_the_send_limit_leaves_other_endpoints_alone(sdk, standin):

@@ -27,7 +27,7 @@ def test_editing_a_one_time_message_replaces_its_qstash_firing(product):
     with pytest.raises(QStashError, match="404"):
         client.message.get(first.qstash_id)
     assert client.message.get(edited.qstash_id).not_before == int(edited.send_at.timestamp()) * 1000
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="changed by someone else"):
         product.services.schedules.edit(
             account, first.id, ScheduleRequest(body="stale", send_date=day, send_time=time(11)), version=first.version
         )

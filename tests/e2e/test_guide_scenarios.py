@@ -12,8 +12,8 @@ from tests.e2e.conftest import coach_and_clients
 from tests.harness import wait_until
 
 
-def _soon(product, coach, seconds=2, **extra):
-    """Store a one-time message due in a few seconds and register it the way the dashboard does."""
+def _soon(product, coach, seconds=1, **extra):
+    """Store a one-time message due a second ahead and register it the way the dashboard does (QStash holds it)."""
     store = product.store
     values = factories.once_values(store, coach, body="Hi {first_name}!", minutes=0, **extra)
     values["send_at"] = datetime.now(UTC) + timedelta(seconds=seconds)

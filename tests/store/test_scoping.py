@@ -30,7 +30,7 @@ def test_foreign_client_ids_are_invisible(store, two_coaches):
     a, b = two_coaches
     bea = store.clients.list(b.as_actor())[0]
     assert store.clients.get_many(a.as_actor(), [bea.id]) == []
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match=r"^No such client.$"):
         store.clients.update(a.as_actor(), bea.id, bea.name, bea.timezone, list(bea.tags), False)
     assert store.clients.get_many(b.as_actor(), [bea.id])[0].active
 
@@ -39,9 +39,9 @@ def test_coach_cannot_read_or_change_another_coachs_message(store, two_coaches):
     """Coach A gets 'No such message' for B's message, on read and on write."""
     a, b = two_coaches
     message = store.messages.insert(b.as_actor(), factories.once_values(store, b))
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^No such message.$"):
         store.messages.get(a.as_actor(), message.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^No such message.$"):
         store.messages.update(a.as_actor(), message.id, {"status": "cancelled"})
     assert store.messages.list(a.as_actor())[1] == 0
     assert store.messages.get(b.as_actor(), message.id).status == "scheduled"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
 class RateLimiter:
     """Fixed windows per endpoint, like Stream's 1-minute app limits."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._limits: dict[str, tuple[int, float]] = {}
         self._windows: dict[str, tuple[float, int]] = {}  # endpoint -> (start, used)
@@ -27,7 +29,7 @@ class RateLimiter:
 
     def take(self, endpoint: str, now: float | None = None) -> tuple[bool, dict]:
         """Count one call; returns (allowed, the x-ratelimit-* headers) ({} if unlimited)."""
-        now = time.time() if now is None else now
+        now = self._clock() if now is None else now
         with self._lock:
             if endpoint not in self._limits:
                 return True, {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import jwt
 
@@ -28,10 +29,12 @@ class StreamStandIn:
         latency: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.api_key, self.api_secret, self.latency = api_key, api_secret, latency
+        self.clock = clock  # epoch seconds for rate-limit windows and reset headers; tests may pass a fake
         self._address = (host, port)
-        self.state, self.limits, self.faults = ChatState(), RateLimiter(), Faults()
+        self.state, self.limits, self.faults = ChatState(), RateLimiter(clock), Faults()
         self._calls: Counter = Counter()
         self._calls_lock = threading.Lock()
         self._server: _Server | None = None
@@ -108,7 +111,7 @@ class StreamStandIn:
 
     def reset(self) -> None:
         """Forget every user, channel, message, limit, fault and call count."""
-        self.state, self.limits, self.faults = ChatState(), RateLimiter(), Faults()
+        self.state, self.limits, self.faults = ChatState(), RateLimiter(self.clock), Faults()
         with self._calls_lock:
             self._calls.clear()
 
@@ -185,6 +188,6 @@ class StreamStandIn:
             headers = {
                 "x-ratelimit-limit": "1000",
                 "x-ratelimit-remaining": "0",
-                "x-ratelimit-reset": str(int(time.time() + fault.reset_in)),
+                "x-ratelimit-reset": str(int(self.clock() + fault.reset_in)),
             }
         return fault.status, rules.StreamError(fault.status, fault.code, fault.message).body(), headers

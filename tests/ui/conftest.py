@@ -50,7 +50,7 @@ def qstash_server(data_dir):
         port=0,
         current_signing_key=secrets["qstash_current_signing_key"],
         next_signing_key=secrets["qstash_next_signing_key"],
-        backoff_scale=0.001,
+        backoff_scale=0.0001,  # QStash's retries after 0.001 s, 0.015 s and 0.18 s: a dead letter in well under 1 s
         timeout=2.0,
         workers=2,
     )

@@ -1,8 +1,7 @@
 """Stories about the Inbox page (embedded chat) and the QStash health page (support)."""
 
-import time
-
 from services.qstash.port import Firing
+from tests.harness import wait_until
 from tests.ui.conftest import account
 
 
@@ -46,9 +45,7 @@ def test_support_sees_schedules_and_deals_with_a_dead_letter(as_user, seeded):
     events and the dead letter, and deletes it."""
     coach = account(seeded, "coach@example.com")
     seeded.scheduler.publish(Firing("no-such-message", coach.id, coach.timezone), None, "dead-letter-story")
-    deadline = time.monotonic() + 30
-    while not seeded.scheduler.dead_letters().messages and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: seeded.scheduler.dead_letters().messages, timeout=30)
     at = as_user("support@example.com").switch_page("pages/qstash.py").run()
     schedules = at.dataframe[0].value
     assert len(schedules) == 4  # daily + weekly for each demo coach

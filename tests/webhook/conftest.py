@@ -5,10 +5,8 @@ import pytest
 from tests import factories
 
 
-@pytest.fixture
-def coach_with_clients(product):
+def make_coach_with_clients(store):
     """A coach with three active clients and one inactive."""
-    store = product.store
     coach = factories.coach(store)
     people = factories.clients(
         store,
@@ -21,3 +19,9 @@ def coach_with_clients(product):
         ],
     )
     return coach, people
+
+
+@pytest.fixture
+def coach_with_clients(product):
+    """A coach with three active clients and one inactive, in the running product's store."""
+    return make_coach_with_clients(product.store)

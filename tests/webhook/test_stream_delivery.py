@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -74,11 +73,12 @@ def test_rate_limit_reset_is_honoured(stream_product, standin):
     """Stream allows 3 sends per 2 s: the fan-out waits for X-RateLimit-Reset and delivers all 6."""
     _coach, _people_made, message = _people(stream_product.store, 6)
     standin.rate_limit(3, window=2.0)
-    started = time.monotonic()
     answer = _fire(stream_product.webhook_url, stream_product.secrets["scheduler_api_key"], message)
     assert answer.status_code == 200
     assert answer.json()["sent"] == 6
-    assert time.monotonic() - started >= 1.0
+    # Sends beyond the limit got 429 and went through after the reset; had the fan-out not waited, their
+    # three attempts would all have fallen in the same window and left them pending (503).
+    assert standin.calls("send_message") > 6
     assert len(standin.messages()) == 6
 
 
@@ -145,7 +145,7 @@ def test_webhook_killed_after_k_of_n_sends_the_retry_sends_the_rest(db_url, tmp_
             wait_until(lambda: len(standin.messages()) >= 3, timeout=30, interval=0.01)
             process.send_signal(signal.SIGKILL)
             process.wait()
-            with pytest.raises(requests.RequestException):
+            with pytest.raises(requests.ConnectionError):  # the connection dies with the process
                 pending.result()
         k = len(standin.messages())
         assert 3 <= k < 10
