@@ -183,6 +183,10 @@ deliveries = Table(
     Index("ix_deliveries_status_updated", "status", "updated_at"),
 )
 
+# The Delivery Log's sort order (newest first, id as tie-break), for one coach and for support.
+Index("ix_deliveries_coach_updated_id", deliveries.c.coach_id, deliveries.c.updated_at.desc(), deliveries.c.id)
+Index("ix_deliveries_updated_id", deliveries.c.updated_at.desc(), deliveries.c.id)
+
 audit_events = Table(
     "audit_events",
     metadata,
