@@ -13,6 +13,7 @@ from services.chat.port import ChatGateway, ChatUser, OutgoingMessage, Permanent
 from services.compose import render
 from services.delivery_outcome import close_occurrence
 from services.domain import Client, Message
+from services.firing_body import BadFiring, read_firing
 from services.pacing import Pacer
 from services.store import Store
 from services.store.base import Clock
@@ -63,17 +64,16 @@ class DeliveryService:
 
     def fire(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
         """Deliver one occurrence; the answer tells QStash whether to retry."""
-        message_id, coach_id = payload.get("messageId"), payload.get("coachId")
-        if not isinstance(message_id, str) or not isinstance(coach_id, str) or not message_id or not coach_id:
-            return permanent("body needs messageId and coachId strings")
-        message = self.store.messages.get_unscoped(message_id)
-        refused = self._refusal(message, coach_id)
+        try:
+            firing = read_firing(payload)
+        except BadFiring as exc:
+            return permanent(str(exc))
+        message = self.store.messages.get_unscoped(firing.message_id)
+        refused = self._refusal(message, firing.coach_id)
         if refused is not None:
             return refused
-        zone = payload.get("zone") or message.timezone
-        if not isinstance(zone, str) or zone not in recurrence.zone_names_set():
-            return permanent("unknown zone")
-        slot = self._slot(message, zone, payload.get("slot"), qstash_message_id)
+        zone = firing.zone or message.timezone
+        slot = self._slot(message, zone, firing.slot, qstash_message_id)
         if slot is None:
             return permanent("unknown occurrence slot")
         if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):

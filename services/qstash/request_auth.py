@@ -33,9 +33,11 @@ class WebhookAuth:
             return False
 
     def bearer_ok(self, authorization: str | None) -> bool:
-        """True when the Authorization header carries SCHEDULER_API_KEY (compared in constant time)."""
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        return bool(given) and hmac.compare_digest(given.encode(), self.api_key.encode())
+        """True when the Authorization header is exactly `Bearer SCHEDULER_API_KEY` (compared in constant time)."""
+        if not authorization or not self.api_key:
+            return False
+        expected = f"Bearer {self.api_key}"
+        return hmac.compare_digest(authorization.encode("utf-8", "surrogatepass"), expected.encode())
 
     def allows(self, signature: str | None, authorization: str | None, raw_body: bytes) -> bool:
         """Apply the configured mode."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Flask, Response, jsonify, request
 
-from services.delivery import Answer, permanent
+from services.delivery import Answer
 from services.errors import UserError
 from services.qstash.port import WEBHOOK_PATH
+from services.webhook.delivery_request import json_object, read_delivery
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,11 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         """Deliver one firing from QStash."""
         if not authorised():
             return _unauthorised()
-        payload = _json_object(request.get_data(cache=True))
-        if payload is None:
-            return _reply(permanent("body must be a JSON object"))
-        retried = request.headers.get("Upstash-Retried", "0")
-        answer = services.delivery.fire(
-            payload, request.headers.get("Upstash-Message-Id"), int(retried) if retried.isdigit() else 0
-        )
-        log.info("firing %s: %s", request.headers.get("Upstash-Message-Id"), answer.status)
+        delivery = read_delivery(request.headers, request.get_data(cache=True))
+        if isinstance(delivery, Answer):
+            return _reply(delivery)
+        answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried)
+        log.info("firing %s: %s", delivery.qstash_message_id, answer.status)
         return _reply(answer)
 
     @app.post("/api/qstash-schedule")
@@ -51,7 +48,7 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
         if not auth.bearer_ok(request.headers.get("Authorization")):
             return _unauthorised()
-        payload = _json_object(request.get_data(cache=True)) or {}
+        payload = json_object(request.get_data(cache=True)) or {}
         try:
             links = services.schedules.register_stored(payload)
         except UserError as exc:
@@ -70,15 +67,6 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         return jsonify({"error": "body too large"}), 413
 
     return app
-
-
-def _json_object(raw: bytes) -> dict | None:
-    """Parse a JSON object, or None for anything else."""
-    try:
-        value = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _unauthorised() -> tuple[Response, int]:
