@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qstash import QStash, Receiver
+from qstash import QStash
 from sqlalchemy import Engine
 
 from services import config as config_module
@@ -110,7 +110,7 @@ def build_services(
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
-            Receiver(secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
+            (secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
             webhook_url,
             secrets["scheduler_api_key"],
         ),

@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from services.delivery import Answer
 from services.errors import UserError
 from services.qstash.port import WEBHOOK_PATH
+from services.qstash.request_auth import Proof
 from services.webhook.delivery_request import json_object, read_delivery
 
 log = logging.getLogger(__name__)
@@ -24,17 +25,18 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_webhook_body_bytes
     app.config.update(test_config or {})
     app.extensions["scheduler_services"] = services
-    auth = services.webhook_auth
 
-    def authorised() -> bool:
-        """Check the request's proofs against the configured mode."""
+    def proof() -> Proof | None:
+        """The request's proof under the configured mode (read per request, so tests may switch it)."""
         raw = request.get_data(cache=True)
-        return auth.allows(request.headers.get("Upstash-Signature"), request.headers.get("Authorization"), raw)
+        headers = request.headers
+        return services.webhook_auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
 
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
         """Deliver one firing from QStash."""
-        if not authorised():
+        shown = proof()
+        if shown is None:
             return _unauthorised()
         delivery = read_delivery(request.headers, request.get_data(cache=True))
         if isinstance(delivery, Answer):
@@ -46,7 +48,7 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     @app.post("/api/qstash-schedule")
     def qstash_schedule():
         """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
-        if not auth.bearer_ok(request.headers.get("Authorization")):
+        if not services.webhook_auth.bearer_ok(request.headers.get("Authorization")):
             return _unauthorised()
         payload = json_object(request.get_data(cache=True)) or {}
         try:
