@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services import recurrence
 from services.chat.port import ChatGateway, ChatUser, OutgoingMessage, PermanentChatError, TransientChatError
@@ -62,8 +62,14 @@ class DeliveryService:
         self.concurrency = max(1, concurrency)
         self.lease = timedelta(seconds=lease_seconds)
 
-    def fire(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
-        """Deliver one occurrence; the answer tells QStash whether to retry."""
+    def fire(
+        self, payload: dict, qstash_message_id: str | None, retried: int, signed_at: datetime | None = None
+    ) -> Answer:
+        """Deliver one occurrence; the answer tells QStash whether to retry.
+
+        `signed_at` is the verified signature's iat (None for a bearer-only request): the time a new recurring
+        firing stands for. The QStash message id is only passed in next to a signature never seen before.
+        """
         try:
             firing = read_firing(payload)
         except BadFiring as exc:
@@ -73,7 +79,7 @@ class DeliveryService:
         if refused is not None:
             return refused
         zone = firing.zone or message.timezone
-        slot = self._slot(message, zone, firing.slot, qstash_message_id)
+        slot = self._slot(message, zone, firing.slot, qstash_message_id, signed_at)
         if slot is None:
             return permanent("unknown occurrence slot")
         if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):
@@ -93,16 +99,19 @@ class DeliveryService:
             return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
         return None
 
-    def _slot(self, message: Message, zone: str, asked: str | None, qstash_message_id: str | None) -> str | None:
-        """The occurrence this firing stands for; retries of a QStash message stay on its first slot."""
-        if asked is not None:
-            return asked if isinstance(asked, str) and self.store.deliveries.slot_started(message.id, asked) else None
+    def _slot(
+        self, message: Message, zone: str, asked: str | None, qstash_message_id: str | None, signed_at: datetime | None
+    ) -> str | None:
+        """The occurrence this firing stands for, from the store or signed data, never from a header alone."""
+        if asked is not None:  # support's retry of a past occurrence: only one that already has rows
+            return asked if self.store.deliveries.slot_started(message.id, asked) else None
+        # A retry is signed afresh (a later iat), so it takes the slot its first attempt recorded.
         earlier = self.store.deliveries.slot_of_qstash_message(qstash_message_id) if qstash_message_id else None
         if earlier:
             return earlier[0]
         if not message.recurring:
             return "once"
-        return recurrence.previous_slot(message.cron, zone, self.clock()).slot
+        return recurrence.previous_slot(message.cron, zone, signed_at or self.clock()).slot
 
     def _ended(self, message: Message) -> bool:
         """True when a recurring message is past its end date or has used up its occurrences."""

@@ -32,16 +32,26 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         headers = request.headers
         return services.webhook_auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
 
+    def first_use(shown: Proof) -> bool:
+        """False for a signature seen before: a replay. Bearer-only requests carry no jti (see request_auth)."""
+        claims = shown.signature
+        return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
+
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
         """Deliver one firing from QStash."""
         shown = proof()
         if shown is None:
             return _unauthorised()
+        if not first_use(shown):
+            # 200, not an error: QStash must not retry it, and the original request does (or did) the work.
+            log.warning("replayed signature %s ignored", shown.signature.jti)
+            return _reply(Answer(200, {"skipped": "duplicate delivery"}))
         delivery = read_delivery(request.headers, request.get_data(cache=True))
         if isinstance(delivery, Answer):
             return _reply(delivery)
-        answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried)
+        signed_at = shown.signature.issued_at if shown.signature else None
+        answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
         log.info("firing %s: %s", delivery.qstash_message_id, answer.status)
         return _reply(answer)
 
