@@ -107,6 +107,7 @@ def build_services(
             on_finished=registrar.delete_schedules,
             concurrency=settings.fanout_concurrency,
             lease_seconds=settings.claim_lease_seconds,
+            deadline_seconds=settings.fanout_deadline_seconds,
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
