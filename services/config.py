@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # timeout (a request still running when QStash times out is retried while it sends).
     fanout_deadline_seconds: float = Field(default=20.0, gt=0)
     max_webhook_body_bytes: int = 16_384
+    webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
 
     @property
     def embedded_database(self) -> bool:
