@@ -19,6 +19,9 @@ timeout = 30  # worker heartbeat, and the longest wait for the next piece of a r
 graceful_timeout = 30  # room for a fan-out (FANOUT_DEADLINE_SECONDS, 20 s) to finish on shutdown
 keepalive = 5
 asgi_lifespan = "off"  # nothing to start or stop per worker beyond what create_asgi_app builds
+# No control socket: its default path ($XDG_RUNTIME_DIR or ~/.gunicorn) is shared by every gunicorn of the
+# user, so a second install or a test run would take over (or remove) the first one's socket.
+control_socket_disable = True
 
 
 def on_starting(_server) -> None:
