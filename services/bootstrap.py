@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from qstash import QStash, Receiver
+from qstash import QStash
 from sqlalchemy import Engine
 
 from services import config as config_module
@@ -109,10 +109,11 @@ def build_services(
             on_finished=registrar.delete_schedules,
             concurrency=settings.fanout_concurrency,
             lease_seconds=settings.claim_lease_seconds,
+            deadline_seconds=settings.fanout_deadline_seconds,
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
-            Receiver(secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
+            (secrets["qstash_current_signing_key"], secrets["qstash_next_signing_key"]),
             webhook_url,
             secrets["scheduler_api_key"],
         ),

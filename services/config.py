@@ -47,9 +47,13 @@ class Settings(BaseSettings):
     chat_sends_per_minute: int = 1000
     fanout_concurrency: int = 16
     claim_lease_seconds: float = 60.0
+    # The fan-out stops starting sends after this long and answers 503, so it never outlasts QStash's request
+    # timeout (a request still running when QStash times out is retried while it sends).
+    fanout_deadline_seconds: float = Field(default=20.0, gt=0)
     max_webhook_body_bytes: int = 16_384
     # A recurring rule that sends more often than this needs the coach's explicit confirmation.
     min_send_interval_minutes: int = 60
+    webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
 
     @property
     def embedded_database(self) -> bool:

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services import recurrence
-from services.chat.port import ChatGateway, ChatUser, OutgoingMessage, PermanentChatError, TransientChatError
+from services.chat.port import ChatGateway, ChatUser, OutgoingMessage
 from services.delivery_outcome import close_occurrence
 from services.domain import Client, Message
+from services.firing_body import BadFiring, read_firing
 from services.pacing import Pacer
+from services.recipient_send import RecipientSender
 from services.store import Store
 from services.store.base import Clock
 from services.templates import render
 
 log = logging.getLogger(__name__)
-RATE_LIMIT_WAIT_MAX = 30.0  # longer provider waits are left to QStash's retry instead of holding a worker
 
 
 @dataclass
@@ -52,34 +54,44 @@ class DeliveryService:
         on_finished: Callable[[Message], None],
         concurrency: int = 8,
         lease_seconds: float = 60.0,
+        deadline_seconds: float = 20.0,
     ):
         self.store = store
         self.chat = chat
-        self.pacer = pacer
+        self.sender = RecipientSender(store, chat, pacer)
         self.clock = clock
         self.on_finished = on_finished  # called with a message whose schedule ended (deletes QStash schedules)
         self.concurrency = max(1, concurrency)
         self.lease = timedelta(seconds=lease_seconds)
+        # Well inside QStash's request timeout: a fan-out still running when QStash gives up gets retried
+        # while it sends, so it stops starting sends in time to answer.
+        self.deadline_seconds = deadline_seconds
 
-    def fire(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
-        """Deliver one occurrence; the answer tells QStash whether to retry."""
-        message_id, coach_id = payload.get("messageId"), payload.get("coachId")
-        if not isinstance(message_id, str) or not isinstance(coach_id, str) or not message_id or not coach_id:
-            return permanent("body needs messageId and coachId strings")
-        message = self.store.messages.get_unscoped(message_id)
-        refused = self._refusal(message, coach_id)
+    def fire(
+        self, payload: dict, qstash_message_id: str | None, retried: int, signed_at: datetime | None = None
+    ) -> Answer:
+        """Deliver one occurrence; the answer tells QStash whether to retry.
+
+        `signed_at` is the verified signature's iat (None for a bearer-only request): the time a new recurring
+        firing stands for. The QStash message id is only passed in next to a signature never seen before.
+        """
+        deadline = time.monotonic() + self.deadline_seconds
+        try:
+            firing = read_firing(payload)
+        except BadFiring as exc:
+            return permanent(str(exc))
+        message = self.store.messages.get_unscoped(firing.message_id)
+        refused = self._refusal(message, firing.coach_id)
         if refused is not None:
             return refused
-        zone = payload.get("zone") or message.timezone
-        if not isinstance(zone, str) or zone not in recurrence.zone_names_set():
-            return permanent("unknown zone")
-        slot = self._slot(message, zone, payload.get("slot"), qstash_message_id)
+        zone = firing.zone or message.timezone
+        slot = self._slot(message, zone, firing.slot, qstash_message_id, signed_at)
         if slot is None:
             return permanent("unknown occurrence slot")
         if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):
             close_occurrence(self.store, message, ended=True, on_finished=self.on_finished)
             return Answer(200, {"skipped": "message has ended"})
-        return self._deliver(message, zone, slot, qstash_message_id, retried)
+        return self._deliver(message, zone, slot, qstash_message_id, retried, deadline)
 
     def _refusal(self, message: Message | None, coach_id: str) -> Answer | None:
         """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
@@ -93,16 +105,19 @@ class DeliveryService:
             return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
         return None
 
-    def _slot(self, message: Message, zone: str, asked: str | None, qstash_message_id: str | None) -> str | None:
-        """The occurrence this firing stands for; retries of a QStash message stay on its first slot."""
-        if asked is not None:
-            return asked if isinstance(asked, str) and self.store.deliveries.slot_started(message.id, asked) else None
+    def _slot(
+        self, message: Message, zone: str, asked: str | None, qstash_message_id: str | None, signed_at: datetime | None
+    ) -> str | None:
+        """The occurrence this firing stands for, from the store or signed data, never from a header alone."""
+        if asked is not None:  # support's retry of a past occurrence: only one that already has rows
+            return asked if self.store.deliveries.slot_started(message.id, asked) else None
+        # A retry is signed afresh (a later iat), so it takes the slot its first attempt recorded.
         earlier = self.store.deliveries.slot_of_qstash_message(qstash_message_id) if qstash_message_id else None
         if earlier:
             return earlier[0]
         if not message.recurring:
             return "once"
-        return recurrence.previous_slot(message.cron, zone, self.clock()).slot
+        return recurrence.previous_slot(message.cron, zone, signed_at or self.clock()).slot
 
     def _ended(self, message: Message) -> bool:
         """True when a recurring message is past its end date or has used up its occurrences."""
@@ -114,8 +129,10 @@ class DeliveryService:
             message.max_occurrences and self.store.deliveries.occurrences_started(message.id) >= message.max_occurrences
         )
 
-    def _deliver(self, message: Message, zone: str, slot: str, qstash_message_id: str | None, retried: int) -> Answer:
-        """Resolve recipients, claim their rows, send, record and answer."""
+    def _deliver(
+        self, message: Message, zone: str, slot: str, qstash_message_id: str | None, retried: int, deadline: float
+    ) -> Answer:
+        """Resolve recipients, claim their rows, send until the deadline, record and answer."""
         recipients = [
             c for c in self.store.clients.recipients(message) if message.zone_mode == "coach" or c.timezone == zone
         ]
@@ -125,15 +142,34 @@ class DeliveryService:
         self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, list(active), skipped)
         owner = qstash_message_id or run_id
         claimed = self.store.deliveries.claim(message.id, slot, owner, retried, run_id, self.lease)
+        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
+        if not self._send_all(message, slot, jobs, deadline):
+            # Out of time: what was not sent goes back to pending with no lease, so QStash's retry sends it.
+            released = self.store.deliveries.release_unsent(run_id)
+            log.info("fan-out deadline reached for %s/%s: %d left for QStash's retry", message.id, slot, released)
+        return self._answer(message, slot, [c.id for c in recipients], run_id)
+
+    def _send_all(self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float) -> bool:
+        """Send each (delivery id, client) with bounded concurrency; False when the deadline left some unsent."""
         coach = self.store.accounts.get(message.coach_id)
         sender = ChatUser(coach.chat_user_id, coach.display_name)
-        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
         if jobs:
             self.chat.prepare_users([sender] + [ChatUser(c.chat_user_id, c.name) for _, c in jobs])
+
+        def send(job: tuple[str, Client]) -> bool:
+            delivery_id, client = job
+            text = render(message.body, client, coach.display_name)
+            recipient = ChatUser(client.chat_user_id, client.name)
+            outgoing = OutgoingMessage(chat_message_id(message.id, slot, client.id), sender, recipient, text)
+            return self.sender.send(delivery_id, outgoing, deadline)
+
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
-            list(pool.map(lambda job: self._send_one(message, slot, sender, coach.display_name, *job), jobs))
+            return all(list(pool.map(send, jobs)))
+
+    def _answer(self, message: Message, slot: str, recipient_ids: list[str], run_id: str) -> Answer:
+        """Close the run, keep the message's counters true, and tell QStash whether to retry."""
         # Only this zone group's recipients: other groups of the same slot answer for themselves.
-        counts = self.store.deliveries.slot_counts(message.id, slot, [c.id for c in recipients])
+        counts = self.store.deliveries.slot_counts(message.id, slot, recipient_ids)
         unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
         self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
         close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=unfinished)
@@ -147,40 +183,7 @@ class DeliveryService:
         }
         if unfinished:
             # Rows held by another live worker: retry once its lease can have run out. Plain transient
-            # failures: no Retry-After, so QStash's own backoff applies.
+            # failures and rows released at the deadline: no Retry-After, so QStash's own backoff applies.
             held = counts.get("in_flight", 0)
             return Answer(503, body, {"Retry-After": str(int(self.lease.total_seconds()))} if held else {})
         return Answer(200, body)
-
-    def _send_one(
-        self, message: Message, slot: str, sender: ChatUser, coach_name: str, delivery_id: str, client: Client
-    ) -> None:
-        """Send to one client, waiting out short rate limits; record the result."""
-        outgoing = OutgoingMessage(
-            chat_message_id(message.id, slot, client.id),
-            sender,
-            ChatUser(client.chat_user_id, client.name),
-            render(message.body, client, coach_name),
-        )
-        for _ in range(3):
-            self.pacer.wait_turn()
-            try:
-                result = self.chat.send(outgoing)
-            except TransientChatError as exc:
-                if exc.retry_after is not None and exc.retry_after <= RATE_LIMIT_WAIT_MAX:
-                    self.pacer.hold_for(exc.retry_after)
-                    continue
-                self.store.deliveries.mark_failed(delivery_id, str(exc), permanent=False)
-                return
-            except PermanentChatError as exc:
-                self.store.deliveries.mark_failed(delivery_id, str(exc), permanent=True)
-                return
-            except Exception as exc:  # an unexpected gateway bug must not lose the row: QStash retries it
-                log.exception("chat gateway failed for delivery %s", delivery_id)
-                self.store.deliveries.mark_failed(
-                    delivery_id, f"unexpected error: {type(exc).__name__}", permanent=False
-                )
-                return
-            self.store.deliveries.mark_sent(delivery_id, result.chat_message_id)
-            return
-        self.store.deliveries.mark_failed(delivery_id, "chat provider kept rate limiting", permanent=False)

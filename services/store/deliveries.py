@@ -114,6 +114,20 @@ class DeliveryRepository(Repository):
                 .values(**values, lease_until=None, updated_at=self.clock())
             )
 
+    def release_unsent(self, run_id: str) -> int:
+        """Give back the rows a run claimed and never tried: pending, lease cleared, the claim's attempt undone."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                deliveries.update()
+                .where(
+                    deliveries.c.run_id == run_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.lease_until.is_not(None),  # a tried row's outcome has already released it
+                )
+                .values(lease_until=None, attempts=deliveries.c.attempts - 1, updated_at=self.clock())
+            )
+            return result.rowcount
+
     def slot_counts(self, message_id: str, slot: str, client_ids: list[str] | None = None) -> dict[str, int]:
         """Status → count for one occurrence (optionally of some clients); live claims count as 'in_flight'."""
         now = self.clock()

@@ -1,4 +1,4 @@
-"""The Flask webhook QStash calls; `create_app()` is the factory gunicorn serves."""
+"""The Flask webhook QStash calls; `create_app()` builds it, `services.webhook.asgi` serves it under gunicorn."""
 
 from services.webhook.app import create_app
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Flask, Response, jsonify, request
 
-from services.delivery import Answer, permanent
+from services.delivery import Answer
 from services.errors import UserError
 from services.qstash.port import WEBHOOK_PATH
+from services.qstash.request_auth import Proof
+from services.webhook.delivery_request import json_object, read_delivery
 
 log = logging.getLogger(__name__)
 
@@ -24,34 +25,42 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_webhook_body_bytes
     app.config.update(test_config or {})
     app.extensions["scheduler_services"] = services
-    auth = services.webhook_auth
 
-    def authorised() -> bool:
-        """Check the request's proofs against the configured mode."""
+    def proof() -> Proof | None:
+        """The request's proof under the configured mode (read per request, so tests may switch it)."""
         raw = request.get_data(cache=True)
-        return auth.allows(request.headers.get("Upstash-Signature"), request.headers.get("Authorization"), raw)
+        headers = request.headers
+        return services.webhook_auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
+
+    def first_use(shown: Proof) -> bool:
+        """False for a signature seen before: a replay. Bearer-only requests carry no jti (see request_auth)."""
+        claims = shown.signature
+        return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
 
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
         """Deliver one firing from QStash."""
-        if not authorised():
+        shown = proof()
+        if shown is None:
             return _unauthorised()
-        payload = _json_object(request.get_data(cache=True))
-        if payload is None:
-            return _reply(permanent("body must be a JSON object"))
-        retried = request.headers.get("Upstash-Retried", "0")
-        answer = services.delivery.fire(
-            payload, request.headers.get("Upstash-Message-Id"), int(retried) if retried.isdigit() else 0
-        )
-        log.info("firing %s: %s", request.headers.get("Upstash-Message-Id"), answer.status)
+        if not first_use(shown):
+            # 200, not an error: QStash must not retry it, and the original request does (or did) the work.
+            log.warning("replayed signature %s ignored", shown.signature.jti)
+            return _reply(Answer(200, {"skipped": "duplicate delivery"}))
+        delivery = read_delivery(request.headers, request.get_data(cache=True))
+        if isinstance(delivery, Answer):
+            return _reply(delivery)
+        signed_at = shown.signature.issued_at if shown.signature else None
+        answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
+        log.info("firing %s: %s", delivery.qstash_message_id, answer.status)
         return _reply(answer)
 
     @app.post("/api/qstash-schedule")
     def qstash_schedule():
         """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
-        if not auth.bearer_ok(request.headers.get("Authorization")):
+        if not services.webhook_auth.bearer_ok(request.headers.get("Authorization")):
             return _unauthorised()
-        payload = _json_object(request.get_data(cache=True)) or {}
+        payload = json_object(request.get_data(cache=True)) or {}
         try:
             links = services.schedules.register_stored(payload)
         except UserError as exc:
@@ -70,15 +79,6 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         return jsonify({"error": "body too large"}), 413
 
     return app
-
-
-def _json_object(raw: bytes) -> dict | None:
-    """Parse a JSON object, or None for anything else."""
-    try:
-        value = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _unauthorised() -> tuple[Response, int]:
