@@ -178,6 +178,8 @@ def test_retry_is_refused_for_a_cancelled_message(stream_product, standin):
     standin.fail(403, times=1, endpoint="send_message")
     message = _soon(stream_product, coach)
     wait_until(lambda: stream_product.store.log.status_counts(coach.as_actor()).get("failed") == 1, timeout=20)
+    # The run closes the occurrence (status "completed") just after the row fails: cancel after that, not before.
+    wait_until(lambda: stream_product.store.messages.get_unscoped(message.id).status == "completed", timeout=20)
     stream_product.store.messages.system_update(message.id, status="cancelled")
     [failed], _ = stream_product.store.log.page(staff.as_actor(), status="failed")
     with pytest.raises(UserError, match="That message is cancelled"):
