@@ -31,6 +31,7 @@ class Config:
     workers: int = 16
     batch_size: int = 200
     default_retries: int = 3
+    busy_timeout: float = 5.0  # seconds a write waits for SQLite's lock before it fails
 
     def __repr__(self) -> str:
         # Secrets must never reach logs, so the repr leaves them out.

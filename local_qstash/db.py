@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS schedules (
 class Database:
     """One connection guarded by a lock: SQLite serialises writers anyway."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, busy_timeout: float = 5.0) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch is one transaction.
@@ -102,7 +102,7 @@ class Database:
         # only an OS crash could lose the last commits.
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         self._conn.executescript(SCHEMA)
 
     @contextmanager

@@ -37,7 +37,7 @@ class LocalQStash:
 
     def __init__(self, config: Config, clock: Clock = system_clock) -> None:
         self.config = config
-        self.db = Database(config.data_dir)
+        self.db = Database(config.data_dir, config.busy_timeout)
         self.dispatcher = Dispatcher(self.db, config, clock)
         core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake)
         self.app = create_app(core)
