@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from local_qstash import private
+
 DB_FILE = "qstash.sqlite3"
 
 SCHEMA = """
@@ -92,8 +94,12 @@ class Database:
     """One connection guarded by a lock: SQLite serialises writers anyway."""
 
     def __init__(self, data_dir: Path, busy_timeout: float = 5.0) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private.make_dir(data_dir)
         self.path = data_dir / DB_FILE
+        if not self.path.exists():
+            # SQLite gives the -wal and -shm files the database file's mode, so 0600 here covers them.
+            private.create_file(self.path)
+        private.tighten(*(self.path.with_name(self.path.name + tail) for tail in ("", "-wal", "-shm")))
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch is one transaction.
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
