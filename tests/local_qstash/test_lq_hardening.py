@@ -14,6 +14,7 @@ from qstash.log import LogState
 
 from local_qstash.config import KEY_FILE, load_secrets
 from local_qstash.db import DB_FILE
+from tests.receivers import Answer
 from tests.waits import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,3 +108,27 @@ def test_14_forwarded_bearer_key_is_redacted_in_event_log(server, client, receiv
         assert all(e["header"]["Authorization"] == ["Bearer [redacted]"] for e in mine)
     # Delivery needs the real header, so the messages table (0600) still has it.
     assert rows(db, "SELECT COUNT(*) FROM messages WHERE header LIKE ?", (f"%{secret}%",)) == [(1,)]
+
+
+# --- 20: every state the server logs is one the SDK knows -------------------------------------------------
+
+
+def test_20_every_logged_state_parses_with_the_sdk(server, client, receiver, tmp_path):
+    """Deliver, retry, fail and cancel: client.log.list() parses every event, CANCELED included."""
+    receiver.script("/flaky", Answer(status=500))
+    receiver.script("/dead", Answer(status=500))
+    client.message.publish_json(url=receiver.url("/ok"), body={})
+    client.message.publish_json(url=receiver.url("/flaky"), body={}, retries=1)
+    client.message.publish_json(url=receiver.url("/dead"), body={}, retries=0)
+    cancelled = client.message.publish_json(url=receiver.url("/never"), body={}, delay="1h").message_id
+    client.message.cancel(cancelled)
+    wait_until(lambda: client.dlq.list().messages)
+    wait_until(lambda: len(client.log.list(filter={"state": LogState.DELIVERED}).logs) == 2)
+    states = {log.state for log in client.log.list().logs}
+    assert {LogState.CANCEL_REQUESTED, LogState.CANCELED, LogState.RETRY, LogState.FAILED} <= states
+    (canceled,) = client.log.list(filter={"state": LogState.CANCELED}).logs
+    assert canceled.message_id == cancelled
+    known = {state.value for state in LogState}
+    db = tmp_path / "lq" / DB_FILE
+    assert {s for (s,) in rows(db, "SELECT DISTINCT state FROM events")} <= known
+    assert {s for (s,) in rows(db, "SELECT DISTINCT state FROM messages")} <= known
