@@ -87,6 +87,10 @@ CREATE TABLE IF NOT EXISTS schedules (
     caller_ip TEXT,
     label TEXT
 );
+CREATE TABLE IF NOT EXISTS heartbeat (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at_ms INTEGER NOT NULL
+);
 """
 
 

@@ -5,6 +5,7 @@ import base64
 import os
 import sqlite3
 import stat
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -108,6 +109,22 @@ def test_14_forwarded_bearer_key_is_redacted_in_event_log(server, client, receiv
         assert all(e["header"]["Authorization"] == ["Bearer [redacted]"] for e in mine)
     # Delivery needs the real header, so the messages table (0600) still has it.
     assert rows(db, "SELECT COUNT(*) FROM messages WHERE header LIKE ?", (f"%{secret}%",)) == [(1,)]
+
+
+# --- 18: /healthz tells whether the database can be written ----------------------------------------------
+
+
+def test_18_healthz_is_503_while_the_database_cannot_be_written(server, tmp_path):
+    """A real write decides: 200 normally, 503 (quickly) while another writer holds the lock."""
+    health = server.base_url + "/healthz"
+    assert httpx.get(health).status_code == 200
+    with write_locked(tmp_path / "lq" / DB_FILE):
+        started = time.monotonic()
+        answer = httpx.get(health, timeout=10)
+        assert answer.status_code == 503
+        assert time.monotonic() - started < 3
+        assert answer.json()["status"] != "ok"
+    assert httpx.get(health).status_code == 200
 
 
 # --- 20: every state the server logs is one the SDK knows -------------------------------------------------
