@@ -5,11 +5,14 @@ import base64
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from qstash import QStash
 from qstash.log import LogState
 
@@ -125,6 +128,68 @@ def test_18_healthz_is_503_while_the_database_cannot_be_written(server, tmp_path
         assert time.monotonic() - started < 3
         assert answer.json()["status"] != "ok"
     assert httpx.get(health).status_code == 200
+
+
+# --- 19: an unusable database file is refused, never replaced ---------------------------------------------
+
+
+def _newer_version(path: Path) -> None:
+    """A database written by a future version of the server."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE messages (id TEXT)")
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "make_file",
+    [
+        pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+        pytest.param(lambda p: p.write_bytes(b"not a database, just some bytes\n" * 200), id="garbage"),
+        pytest.param(_newer_version, id="newer-version"),
+    ],
+)
+def test_19_cli_refuses_unusable_database_with_one_line(tmp_path, keys, token, make_file):
+    """The real CLI exits non-zero with one line on stderr and leaves the file as it was."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = data_dir / DB_FILE
+    make_file(db)
+    before = db.read_bytes()
+    env = {**os.environ, "QSTASH_TOKEN": token, "QSTASH_CURRENT_SIGNING_KEY": keys[0]}
+    env["QSTASH_NEXT_SIGNING_KEY"] = keys[1]
+    command = [sys.executable, "-m", "local_qstash", "--port", "0", "--data-dir", str(data_dir)]
+    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=15)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert DB_FILE in lines[0]
+    assert "listening" not in done.stdout
+    assert db.read_bytes() == before
+
+
+def test_19_fresh_data_dir_gets_a_versioned_schema_and_an_older_one_is_upgraded(make_server, tmp_path):
+    """No file: a new database carrying a schema version. An unversioned file of the first release
+    (with its "CANCELLED" spelling) is upgraded in place and keeps its messages."""
+    data_dir = tmp_path / "old"
+    db = data_dir / DB_FILE
+    make_server(data_dir=data_dir).stop()
+    (version,) = rows(db, "PRAGMA user_version")[0]
+    assert version >= 1
+    # Turn it into what the first release wrote: no version, no heartbeat table, "CANCELLED".
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.executescript(
+        "PRAGMA user_version = 0; DROP TABLE IF EXISTS heartbeat;"
+        "INSERT INTO messages (id, url, method, header, body, max_retries, not_before_ms, created_ms, due_ms, state)"
+        " VALUES ('msg_old', 'http://127.0.0.1:9/x', 'POST', '{}', x'', 3, 0, 0, 0, 'CANCELLED');"
+        "INSERT INTO events (time_ms, message_id, state, url) VALUES (0, 'msg_old', 'CANCELLED', 'http://127.0.0.1:9/x');"
+    )
+    conn.close()
+    make_server(data_dir=data_dir).stop()
+    assert rows(db, "PRAGMA user_version") == [(version,)]
+    assert rows(db, "SELECT id, state FROM messages") == [("msg_old", "CANCELED")]
+    assert rows(db, "SELECT state FROM events") == [("CANCELED",)]
 
 
 # --- 20: every state the server logs is one the SDK knows -------------------------------------------------
