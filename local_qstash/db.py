@@ -58,7 +58,14 @@ class Database:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error:
+                # A failed COMMIT (disk full, I/O error) can leave the transaction open; end it so
+                # the next BEGIN works and the caller can simply try again.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
 
     def query(self, sql: str, params=()) -> list:
         """Run a read and return all rows."""

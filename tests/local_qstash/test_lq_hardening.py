@@ -114,6 +114,35 @@ def test_14_forwarded_bearer_key_is_redacted_in_event_log(server, client, receiv
     assert rows(db, "SELECT COUNT(*) FROM messages WHERE header LIKE ?", (f"%{secret}%",)) == [(1,)]
 
 
+# --- 17: delivery outcomes survive a store that refuses writes for a while --------------------------------
+
+
+def test_17_outcomes_recorded_after_database_was_locked_and_never_redelivered(make_server, token, receiver, tmp_path):
+    """Answers arriving while the database is locked are kept and recorded later: each message is
+    delivered exactly once, none stays ACTIVE, and a restart sends nothing again."""
+    data_dir, n = tmp_path / "locked", 20
+    db = data_dir / DB_FILE
+    server = make_server(data_dir=data_dir, workers=n, busy_timeout=0.1)
+    client = QStash(token, base_url=server.base_url, retry=False)
+    receiver.script("/slow", *[Answer(delay=0.5)] * n)
+    ids = {client.message.publish_json(url=receiver.url("/slow"), body={"i": i}).message_id for i in range(n)}
+    receiver.wait_for(n, "/slow")  # all claimed and in flight; their answers are still to come
+    with write_locked(db) as locked:
+        # Part of the scenario: the answers come back while no write can succeed.
+        time.sleep(1.5)
+        assert locked.execute("SELECT COUNT(*) FROM events WHERE state = 'DELIVERED'").fetchone() == (0,)
+    wait_until(lambda: rows(db, "SELECT state, COUNT(*) FROM messages GROUP BY state") == [("DELIVERED", n)], 10)
+    delivered = rows(db, "SELECT message_id FROM events WHERE state = 'DELIVERED'")
+    assert sorted(m for (m,) in delivered) == sorted(ids)
+    server.stop()
+    restarted = make_server(data_dir=data_dir)
+    # Nothing is left to deliver again; a message published now arrives alone.
+    assert rows(db, "SELECT COUNT(*) FROM messages WHERE state != 'DELIVERED'") == [(0,)]
+    QStash(token, base_url=restarted.base_url, retry=False).message.publish_json(url=receiver.url("/after"), body={})
+    receiver.wait_for(1, "/after")
+    assert len(receiver.received("/slow")) == n
+
+
 # --- 18: /healthz tells whether the database can be written ----------------------------------------------
 
 
