@@ -39,11 +39,15 @@ class Dispatcher:
         self._max_inflight = max(config.batch_size * 5, config.workers * 4)
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
+        self._last_now: int | None = None  # the clock at the previous round, to notice it going back
 
     def start(self, sender: Sender) -> None:
         """Requeue deliveries cut short by a crash, then start the loop sending through `sender`."""
         self._sender = sender
-        messages.requeue_inflight(self._db, now_ms(self._clock))
+        now = now_ms(self._clock)
+        messages.requeue_inflight(self._db, now)
+        # The clock may have been set back while the server was down.
+        schedules.realign(self._db, now)
         self._pool = ThreadPoolExecutor(self._config.workers, thread_name_prefix="lq-deliver")
         self._thread = threading.Thread(target=self._run, name="lq-dispatcher", daemon=True)
         self._thread.start()
@@ -94,6 +98,12 @@ class Dispatcher:
         """Do one round of work; return how long the loop may sleep."""
         self._record()
         now = now_ms(self._clock)
+        if self._last_now is not None and now < self._last_now:
+            moved = schedules.realign(self._db, now)
+            log.warning(
+                "clock moved back %.3f s; %d schedule fire times recomputed", (self._last_now - now) / 1000, moved
+            )
+        self._last_now = now
         next_fire = schedules.next_fire_ms(self._db)
         if next_fire is not None and next_fire <= now:
             schedules.fire_due(self._db, now)

@@ -2,6 +2,7 @@
 unusable databases, QStash's state spelling, and schedules across a clock jump backwards."""
 
 import base64
+import math
 import os
 import sqlite3
 import stat
@@ -18,6 +19,7 @@ from qstash.log import LogState
 
 from local_qstash.config import KEY_FILE, load_secrets
 from local_qstash.db import DB_FILE
+from tests.clocks import ShiftedClock
 from tests.receivers import Answer
 from tests.waits import wait_until
 
@@ -243,3 +245,29 @@ def test_20_every_logged_state_parses_with_the_sdk(server, client, receiver, tmp
     db = tmp_path / "lq" / DB_FILE
     assert {s for (s,) in rows(db, "SELECT DISTINCT state FROM events")} <= known
     assert {s for (s,) in rows(db, "SELECT DISTINCT state FROM messages")} <= known
+
+
+# --- 21: a clock jump backwards does not silence schedules ------------------------------------------------
+
+
+def test_21_every_minute_schedule_keeps_firing_after_clock_moves_back_an_hour(make_server, token, receiver):
+    """After the clock moves back one hour, the next fire is recomputed from the new 'now'."""
+    clock = ShiftedClock()
+
+    def set_now(epoch: float) -> None:
+        clock.offset = epoch - time.time()
+
+    minute = (math.floor(time.time() / 60) + 2) * 60  # a minute boundary shortly ahead
+    set_now(minute - 1.0)
+    server = make_server(clock=clock)
+    client = QStash(token, base_url=server.base_url, retry=False)
+    path = "/minutely"
+    schedule_id = client.schedule.create_json(destination=receiver.url(path), cron="* * * * *", body={})
+    receiver.wait_for(1, path, timeout=5)
+    assert client.schedule.get(schedule_id).next_schedule_time == (minute + 60) * 1000
+    clock.offset -= 3600  # the clock moves back one hour
+    wait_until(lambda: client.schedule.get(schedule_id).next_schedule_time == (minute - 3540) * 1000, 5)
+    for count, slot in ((2, minute - 3540), (3, minute - 3480)):
+        set_now(slot - 0.5)  # the minute passes
+        assert len(receiver.wait_for(count, path, timeout=5)) == count
+    assert client.schedule.get(schedule_id).next_schedule_time == (minute - 3420) * 1000
