@@ -89,11 +89,9 @@ def next_fire_ms(db: Database) -> int | None:
 
 
 def realign(db: Database, now_ms: int) -> int:
-    """Pull fire times back to the rule's next slot after now; return how many moved.
-
-    A next fire time computed before the clock moved backwards lies further ahead than the rule
-    allows (an every-minute schedule would wait an extra hour); nothing else makes it so.
-    """
+    """Pull fire times back to the rule's next slot after now; return how many moved."""
+    # A next fire time computed before the clock moved backwards lies further ahead than the rule
+    # allows (an every-minute schedule would wait an extra hour); nothing else makes it so.
     with db.tx() as conn:
         rows = conn.execute("SELECT id, cron, next_fire_ms FROM schedules WHERE paused = 0").fetchall()
         moved = []

@@ -9,6 +9,7 @@ from local_qstash import private
 SCHEMA_VERSION = 1
 _REMEDY = "refusing to start, so no pending message is lost; restore it from a backup or move it away to start empty"
 
+# The current tables, for a new file; older files reach them through _UPGRADES.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY,
