@@ -2,10 +2,10 @@
 
 import hmac
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from local_qstash import api_dlq, api_logs, api_messages, api_schedules
+from local_qstash import api_dlq, api_health, api_logs, api_messages, api_schedules
 from local_qstash.options import BadRequest
 from local_qstash.state import EXTENSION, Core
 from local_qstash.web import error
@@ -18,13 +18,8 @@ def create_app(state: Core) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION] = state
-    for module in (api_messages, api_schedules, api_logs, api_dlq):
+    for module in (api_health, api_messages, api_schedules, api_logs, api_dlq):
         app.register_blueprint(module.bp)
-
-    @app.get("/healthz")
-    def healthz():
-        """Readiness probe; needs no token."""
-        return jsonify(status="ok")
 
     @app.before_request
     def authenticate():

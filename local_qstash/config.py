@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from local_qstash import private
+
 KEY_FILE = "keys.json"
 _ENV = {
     "token": "QSTASH_TOKEN",
@@ -31,6 +33,7 @@ class Config:
     workers: int = 16
     batch_size: int = 200
     default_retries: int = 3
+    busy_timeout: float = 5.0  # seconds a write waits for SQLite's lock before it fails
 
     def __repr__(self) -> str:
         # Secrets must never reach logs, so the repr leaves them out.
@@ -51,24 +54,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def load_secrets(data_dir: Path, environ: Mapping[str, str]) -> dict:
     """Return token and signing keys: env wins, else DIR/keys.json (created once, 0600)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private.make_dir(data_dir)
     path = data_dir / KEY_FILE
+    private.tighten(path)  # one written by an older version may be readable by others
     stored = json.loads(path.read_text()) if path.exists() else {}
     missing = [name for name, var in _ENV.items() if not environ.get(var) and not stored.get(name)]
     if missing:
         stored.update({name: secrets.token_urlsafe(32) for name in missing})
-        _write_private(path, json.dumps(stored))
+        private.write_text(path, json.dumps(stored))
     return {name: environ.get(var) or stored[name] for name, var in _ENV.items()}
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by the owner only, atomically."""
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
 
 
 def config_from_args(argv=None, environ: Mapping[str, str] | None = None) -> Config:

@@ -6,104 +6,47 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from local_qstash import private, schema
+from local_qstash.schema import UnusableDatabase
+
 DB_FILE = "qstash.sqlite3"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    method TEXT NOT NULL,
-    header TEXT NOT NULL,
-    body BLOB NOT NULL,
-    max_retries INTEGER NOT NULL,
-    retried INTEGER NOT NULL DEFAULT 0,
-    not_before_ms INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL,
-    due_ms INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    timeout_s REAL,
-    callback TEXT,
-    failure_callback TEXT,
-    callback_header TEXT,
-    failure_callback_header TEXT,
-    schedule_id TEXT,
-    caller_ip TEXT,
-    label TEXT
-);
-CREATE INDEX IF NOT EXISTS messages_due ON messages(due_ms) WHERE state IN ('CREATED', 'RETRY');
-CREATE INDEX IF NOT EXISTS messages_active ON messages(state) WHERE state = 'ACTIVE';
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    time_ms INTEGER NOT NULL,
-    message_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    url TEXT NOT NULL,
-    schedule_id TEXT,
-    error TEXT,
-    next_delivery_ms INTEGER,
-    response_status INTEGER,
-    response_header TEXT,
-    response_body TEXT,
-    label TEXT
-);
-CREATE INDEX IF NOT EXISTS events_message ON events(message_id);
-CREATE INDEX IF NOT EXISTS events_time ON events(time_ms, seq);
-CREATE TABLE IF NOT EXISTS dedup (
-    dedup_id TEXT PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS dlq (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    dlq_id TEXT NOT NULL UNIQUE,
-    message_id TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    response_status INTEGER NOT NULL,
-    response_header TEXT,
-    response_body TEXT,
-    error TEXT
-);
-CREATE TABLE IF NOT EXISTS schedules (
-    id TEXT PRIMARY KEY,
-    destination TEXT NOT NULL,
-    cron TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    method TEXT NOT NULL,
-    header TEXT NOT NULL,
-    body BLOB NOT NULL,
-    retries INTEGER NOT NULL,
-    delay_s REAL,
-    timeout_s REAL,
-    callback TEXT,
-    failure_callback TEXT,
-    callback_header TEXT,
-    failure_callback_header TEXT,
-    paused INTEGER NOT NULL DEFAULT 0,
-    last_fire_ms INTEGER,
-    next_fire_ms INTEGER,
-    last_states TEXT NOT NULL DEFAULT '{}',
-    caller_ip TEXT,
-    label TEXT
-);
-"""
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open an existing database file for reading and writing (never creating one)."""
+    try:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch is one transaction.
+        return sqlite3.connect(
+            path.resolve().as_uri() + "?mode=rw", uri=True, check_same_thread=False, isolation_level=None
+        )
+    except sqlite3.Error as exc:
+        raise UnusableDatabase(f"{path} cannot be opened ({exc})") from None
 
 
 class Database:
     """One connection guarded by a lock: SQLite serialises writers anyway."""
 
-    def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, data_dir: Path, busy_timeout: float = 5.0) -> None:
+        private.make_dir(data_dir)
         self.path = data_dir / DB_FILE
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch is one transaction.
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if not self.path.exists():
+            schema.create(self.path)
+        # SQLite gives new -wal and -shm files the database file's mode; older ones are tightened here.
+        private.tighten(*(self.path.with_name(self.path.name + tail) for tail in ("", "-wal", "-shm")))
+        self._conn = _connect(self.path)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        # WAL + synchronous=NORMAL: a committed row survives SIGKILL (it is in the WAL file);
-        # only an OS crash could lose the last commits.
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
-        self._conn.executescript(SCHEMA)
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            # Checked before anything is written: an unusable file is refused as it is, never rebuilt.
+            schema.upgrade(self._conn, self.path)
+            # WAL + synchronous=NORMAL: a committed row survives SIGKILL (it is in the WAL file);
+            # only an OS crash could lose the last commits.
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -115,7 +58,14 @@ class Database:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error:
+                # A failed COMMIT (disk full, I/O error) can leave the transaction open; end it so
+                # the next BEGIN works and the caller can simply try again.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
 
     def query(self, sql: str, params=()) -> list:
         """Run a read and return all rows."""

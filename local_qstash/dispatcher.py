@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sqlite3
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,9 @@ class Dispatcher:
         self._sender: Sender | None = None
         self._cond = threading.Condition()
         self._results: deque = deque()
+        # Finished attempts the store refused to record (locked, disk full): kept and retried, since
+        # dropping them would leave their messages ACTIVE and send them again after a restart.
+        self._unrecorded: list = []
         self._dirty = False
         self._stopping = False
         self._inflight = 0
@@ -35,11 +39,15 @@ class Dispatcher:
         self._max_inflight = max(config.batch_size * 5, config.workers * 4)
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
+        self._last_now: int | None = None  # the clock at the previous round, to notice it going back
 
     def start(self, sender: Sender) -> None:
         """Requeue deliveries cut short by a crash, then start the loop sending through `sender`."""
         self._sender = sender
-        messages.requeue_inflight(self._db, now_ms(self._clock))
+        now = now_ms(self._clock)
+        messages.requeue_inflight(self._db, now)
+        # The clock may have been set back while the server was down.
+        schedules.realign(self._db, now)
         self._pool = ThreadPoolExecutor(self._config.workers, thread_name_prefix="lq-deliver")
         self._thread = threading.Thread(target=self._run, name="lq-dispatcher", daemon=True)
         self._thread.start()
@@ -60,7 +68,12 @@ class Dispatcher:
         if self._pool is not None:
             # Queued attempts are dropped here; their rows stay ACTIVE and are requeued on start.
             self._pool.shutdown(wait=True, cancel_futures=True)
-        self._record(self._drain())
+        self._record()
+        if self._unrecorded:
+            log.error(
+                "%d delivery results could not be recorded; those messages will be sent again after restart",
+                len(self._unrecorded),
+            )
 
     def _run(self) -> None:
         """Loop until stopped; errors are logged and the loop goes on (never drop work)."""
@@ -71,6 +84,9 @@ class Dispatcher:
                 self._dirty = False
             try:
                 timeout = self._tick()
+            except sqlite3.Error as exc:
+                log.warning("dispatcher round failed, store unavailable: %s", exc)
+                timeout = MAX_IDLE_S
             except Exception:
                 log.exception("dispatcher tick failed")
                 timeout = MAX_IDLE_S
@@ -80,8 +96,14 @@ class Dispatcher:
 
     def _tick(self) -> float:
         """Do one round of work; return how long the loop may sleep."""
-        self._record(self._drain())
+        self._record()
         now = now_ms(self._clock)
+        if self._last_now is not None and now < self._last_now:
+            moved = schedules.realign(self._db, now)
+            log.warning(
+                "clock moved back %.3f s; %d schedule fire times recomputed", (self._last_now - now) / 1000, moved
+            )
+        self._last_now = now
         next_fire = schedules.next_fire_ms(self._db)
         if next_fire is not None and next_fire <= now:
             schedules.fire_due(self._db, now)
@@ -111,11 +133,22 @@ class Dispatcher:
             self._results.clear()
         return results
 
-    def _record(self, results: list) -> None:
-        """Store a batch of finished attempts in one transaction."""
-        if results:
+    def _record(self) -> None:
+        """Store finished attempts in one transaction; if the store refuses, keep them for next round."""
+        results = self._unrecorded + self._drain()
+        if not results:
+            return
+        try:
             outcomes.apply(self._db, results, now_ms(self._clock), self._config.backoff_scale)
-            self._inflight -= len(results)
+        except sqlite3.Error as exc:
+            if not self._unrecorded:
+                log.warning("cannot record %d delivery results yet (%s); keeping them to retry", len(results), exc)
+            self._unrecorded = results
+            return
+        if self._unrecorded:
+            log.warning("recorded %d delivery results kept while the store was unavailable", len(results))
+        self._unrecorded = []
+        self._inflight -= len(results)
 
     def _deliver(self, row) -> None:
         """Worker: one signed attempt; the outcome goes back to the loop."""

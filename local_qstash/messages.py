@@ -113,8 +113,9 @@ def cancel(db: Database, message_ids: Sequence[str] | None, now_ms: int) -> int:
         if message_ids is not None:
             where += f" AND id IN ({', '.join('?' * len(message_ids))})"
             params = tuple(message_ids)
-        rows = conn.execute(f"UPDATE messages SET state = 'CANCELLED' WHERE {where} RETURNING *", params).fetchall()
-        add_events(conn, [event(now_ms, r, s) for r in rows for s in ("CANCEL_REQUESTED", "CANCELLED")])
+        # QStash's spelling: the SDK's LogState knows CANCELED only, and fails on anything else.
+        rows = conn.execute(f"UPDATE messages SET state = 'CANCELED' WHERE {where} RETURNING *", params).fetchall()
+        add_events(conn, [event(now_ms, r, s) for r in rows for s in ("CANCEL_REQUESTED", "CANCELED")])
     return len(rows)
 
 

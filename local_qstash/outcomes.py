@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from local_qstash import dlq, schedules
+from local_qstash import dlq, redact, schedules
 from local_qstash.db import Database
 from local_qstash.messages import add_events, event, insert_message
 from local_qstash.options import Spec
@@ -110,7 +110,8 @@ def _after(conn, row, state: str, outcome: Outcome, now_ms: int, dlq_id: str | N
         "sourceMessageId": row["id"],
         "url": row["url"],
         "method": row["method"],
-        "sourceHeader": json.loads(row["header"]),
+        # The callback is a message of its own, logged with its body: no credential goes into it.
+        "sourceHeader": redact.headers(json.loads(row["header"])),
         "sourceBody": base64.b64encode(bytes(row["body"])).decode(),
         "notBefore": row["not_before_ms"],
         "createdAt": row["created_ms"],

@@ -88,6 +88,21 @@ def next_fire_ms(db: Database) -> int | None:
     return rows[0]["t"] if rows else None
 
 
+def realign(db: Database, now_ms: int) -> int:
+    """Pull fire times back to the rule's next slot after now; return how many moved."""
+    # A next fire time computed before the clock moved backwards lies further ahead than the rule
+    # allows (an every-minute schedule would wait an extra hour); nothing else makes it so.
+    with db.tx() as conn:
+        rows = conn.execute("SELECT id, cron, next_fire_ms FROM schedules WHERE paused = 0").fetchall()
+        moved = []
+        for row in rows:
+            expected = cron.next_fire_ms(row["cron"], now_ms)
+            if row["next_fire_ms"] is None or row["next_fire_ms"] > expected:
+                moved.append((expected, row["id"]))
+        conn.executemany("UPDATE schedules SET next_fire_ms = ? WHERE id = ?", moved)
+    return len(moved)
+
+
 def fire_due(db: Database, now_ms: int) -> int:
     """Create one message per due schedule; slots missed while down collapse into this one."""
     with db.tx() as conn:

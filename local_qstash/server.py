@@ -13,6 +13,7 @@ from local_qstash.app import create_app
 from local_qstash.config import Config, config_from_args
 from local_qstash.db import Database
 from local_qstash.dispatcher import Dispatcher
+from local_qstash.schema import UnusableDatabase
 from local_qstash.sender import Sender, new_client
 from local_qstash.state import Core
 from local_qstash.timeutil import Clock, system_clock
@@ -37,7 +38,7 @@ class LocalQStash:
 
     def __init__(self, config: Config, clock: Clock = system_clock) -> None:
         self.config = config
-        self.db = Database(config.data_dir)
+        self.db = Database(config.data_dir, config.busy_timeout)
         self.dispatcher = Dispatcher(self.db, config, clock)
         core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake)
         self.app = create_app(core)
@@ -99,7 +100,12 @@ def main(argv=None) -> int:
     """CLI entry: serve until SIGINT / SIGTERM."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = config_from_args(argv)
-    server = create_server(config).start()
+    try:
+        server = create_server(config).start()
+    except UnusableDatabase as exc:
+        # One line a supervisor can show; the file is left exactly as it was.
+        print(f"local_qstash: {str(exc).replace(chr(10), ' ')}", file=sys.stderr)  # noqa: T201
+        return 1
     # The one line a supervisor (and the restart test) reads: the address, never a secret.
     print(f"local_qstash listening on {server.base_url} (data: {config.data_dir})", flush=True)  # noqa: T201
     done = threading.Event()

@@ -3,6 +3,8 @@
 import base64
 import json
 
+from local_qstash import redact
+
 
 def _body_fields(body: bytes, text_key: str = "body", b64_key: str = "bodyBase64") -> dict:
     """UTF-8 bodies come back as text, anything else base64 encoded."""
@@ -81,7 +83,8 @@ def event_json(row) -> dict:
             "responseStatus": row["response_status"],
             "responseHeader": json.loads(row["response_header"]) if row["response_header"] else None,
             "responseBody": row["response_body"],
-            "header": json.loads(row["header"]) if row["header"] else None,
+            # The message row keeps the real header for delivery; the log shows only a marker.
+            "header": redact.headers(json.loads(row["header"])) if row["header"] else None,
             "body": base64.b64encode(bytes(body)).decode() if body is not None else None,
             "method": row["method"],
             "maxRetries": row["max_retries"],

@@ -34,6 +34,20 @@ def _translated_errors(action: str):
 
 
 @contextlib.contextmanager
+def _unreadable_answer(action: str):
+    """Turn the SDK's failure to parse an answer (a state or field it does not know) into a message."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError) as exc:
+        # The SDK builds enums and dataclasses straight from the JSON: anything unexpected (a newer
+        # QStash, a stand-in's mistake) surfaces as one of these while parsing.
+        raise SchedulerUnavailable(
+            f"Could not {action}: QStash answered with data this app could not understand "
+            f"({type(exc).__name__}: {str(exc)[:120]})."
+        ) from None
+
+
+@contextlib.contextmanager
 def _gone_is_fine():
     """Swallow QStash's 404: removing something already removed has the wanted outcome."""
     try:
@@ -121,18 +135,22 @@ class QStashScheduler:
 
     def schedules(self) -> list:
         """Every QStash schedule (for drift checks and the Schedules page)."""
-        with _translated_errors("list QStash schedules"):
+        with _translated_errors("list QStash schedules"), _unreadable_answer("list QStash schedules"):
             return self.client.schedule.list()
 
     def logs(self, count: int = 100, cursor: str | None = None, message_id: str | None = None):
         """Recent QStash events; the SDK prints responses, which we keep out of our logs."""
-        with _translated_errors("read QStash logs"), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            _translated_errors("read QStash logs"),
+            _unreadable_answer("read QStash logs"),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             log_filter = {"message_id": message_id} if message_id else None
             return self.client.log.list(count=count, cursor=cursor, filter=log_filter)
 
     def dead_letters(self, count: int = 100, cursor: str | None = None):
         """Messages QStash gave up on."""
-        with _translated_errors("read the dead-letter queue"):
+        with _translated_errors("read the dead-letter queue"), _unreadable_answer("read the dead-letter queue"):
             return self.client.dlq.list(count=count, cursor=cursor)
 
     def retry_dead_letter(self, dlq_id: str) -> str:
