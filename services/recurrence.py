@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -129,20 +131,21 @@ def slot_of(at: datetime, zone_name: str) -> str:
 
 def next_occurrences(cron: str, zone_name: str, after: datetime, count: int = 5) -> list[Occurrence]:
     """The next `count` distinct local slots of the rule after `after`, keeping wall-clock time across DST."""
+    return list(itertools.islice(_occurrences(cron, zone_name, after, count * 3 + 3), count))
+
+
+def _occurrences(cron: str, zone_name: str, after: datetime, attempts: int) -> Iterator[Occurrence]:
+    """Distinct local slots of the rule after `after`, one at a time, from at most `attempts` cron steps."""
     tz = zone(zone_name)
     schedule = croniter(cron, after.astimezone(tz))
-    found: list[Occurrence] = []
     seen: set[str] = set()
-    for _ in range(count * 3 + 3):
-        if len(found) == count:
-            break
+    for _ in range(attempts):
         at = schedule.get_next(datetime).astimezone(UTC)
         slot = slot_of(at, zone_name)
         if slot in seen:  # the repeated hour on a fall-back day fires once, not twice
             continue
         seen.add(slot)
-        found.append(Occurrence(at=at, slot=slot, shifted=not _matches(cron, at, tz)))
-    return found
+        yield Occurrence(at=at, slot=slot, shifted=not _matches(cron, at, tz))
 
 
 def previous_slot(cron: str, zone_name: str, now: datetime, tolerance: timedelta = timedelta(minutes=2)) -> Occurrence:
@@ -162,7 +165,8 @@ def dst_gaps(cron: str, zone_name: str, after: datetime, days: int = 366) -> lis
     """Local dates in the coming year when the rule's time does not exist (the send moves an hour)."""
     horizon = after + timedelta(days=days)
     gaps = []
-    for occurrence in next_occurrences(cron, zone_name, after, count=400):
+    # Lazily: a rare rule (every Monday in February) must not compute 400 sends over decades.
+    for occurrence in _occurrences(cron, zone_name, after, attempts=1203):
         if occurrence.at > horizon:
             break
         if occurrence.shifted:
