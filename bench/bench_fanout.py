@@ -30,6 +30,9 @@ def build(tmp: Path, n: int, chat=None, **settings):
     """Services over a fresh SQLite file with one coach, n clients and a one-time message to all."""
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     migrate(url)
+    # One uninterrupted fan-out: this measures pacing and per-recipient cost. In production the fan-out
+    # deadline (FANOUT_DEADLINE_SECONDS) splits a long one into QStash retries a second apart.
+    settings.setdefault("fanout_deadline_seconds", 3600)
     services = build_services(load_settings(data_dir=tmp, **settings), engine=make_engine(url), chat=chat)
     store = services.store
     coach = store.accounts.insert(None, "bench@example.com", "Bench Coach", "UTC", "coach", None)

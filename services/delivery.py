@@ -21,6 +21,7 @@ from services.store.base import Clock
 from services.templates import render
 
 log = logging.getLogger(__name__)
+DEADLINE_RETRY_AFTER = 1  # seconds before QStash continues a fan-out the deadline cut short
 
 
 @dataclass
@@ -143,11 +144,12 @@ class DeliveryService:
         owner = qstash_message_id or run_id
         claimed = self.store.deliveries.claim(message.id, slot, owner, retried, run_id, self.lease)
         jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
-        if not self._send_all(message, slot, jobs, deadline):
+        cut_short = not self._send_all(message, slot, jobs, deadline)
+        if cut_short:
             # Out of time: what was not sent goes back to pending with no lease, so QStash's retry sends it.
             released = self.store.deliveries.release_unsent(run_id)
             log.info("fan-out deadline reached for %s/%s: %d left for QStash's retry", message.id, slot, released)
-        return self._answer(message, slot, [c.id for c in recipients], run_id)
+        return self._answer(message, slot, [c.id for c in recipients], run_id, cut_short)
 
     def _send_all(self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float) -> bool:
         """Send each (delivery id, client) with bounded concurrency; False when the deadline left some unsent."""
@@ -166,7 +168,7 @@ class DeliveryService:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
             return all(list(pool.map(send, jobs)))
 
-    def _answer(self, message: Message, slot: str, recipient_ids: list[str], run_id: str) -> Answer:
+    def _answer(self, message: Message, slot: str, recipient_ids: list[str], run_id: str, cut_short: bool) -> Answer:
         """Close the run, keep the message's counters true, and tell QStash whether to retry."""
         # Only this zone group's recipients: other groups of the same slot answer for themselves.
         counts = self.store.deliveries.slot_counts(message.id, slot, recipient_ids)
@@ -181,9 +183,10 @@ class DeliveryService:
             "skipped": counts.get("skipped", 0),
             "pending": unfinished,
         }
-        if unfinished:
-            # Rows held by another live worker: retry once its lease can have run out. Plain transient
-            # failures and rows released at the deadline: no Retry-After, so QStash's own backoff applies.
-            held = counts.get("in_flight", 0)
-            return Answer(503, body, {"Retry-After": str(int(self.lease.total_seconds()))} if held else {})
-        return Answer(200, body)
+        if not unfinished:
+            return Answer(200, body)
+        if counts.get("in_flight", 0):  # rows held by another live worker: retry once its lease can have run out
+            return Answer(503, body, {"Retry-After": str(int(self.lease.total_seconds()))})
+        if cut_short:  # progress, not failure: go on at once rather than after QStash's growing backoff
+            return Answer(503, body, {"Retry-After": str(DEADLINE_RETRY_AFTER)})
+        return Answer(503, body)  # transient failures: QStash's own backoff applies
