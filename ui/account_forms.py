@@ -49,11 +49,10 @@ def add_form(accounts: AccountService, account: Account) -> None:
     if st.session_state.pop("accounts_added", False):  # a fresh form (and no password left) after a create
         for key in ADD_KEYS:
             st.session_state.pop(key, None)
-    st.session_state.setdefault("accounts_add_zone", account.timezone)
     with st.form("accounts_add_form"):
         email = st.text_input("Email", key="accounts_add_email", max_chars=accounts.max_email)
         name = st.text_input("Display name", key="accounts_add_name", max_chars=accounts.max_name)
-        zone = zone_picker("Time zone", "accounts_add_zone")
+        zone = zone_picker("Time zone", "accounts_add_zone", account.timezone)
         role = st.selectbox("Role", accounts.roles, key="accounts_add_role")
         password = st.text_input(
             "Initial password (at least 10 characters)",

@@ -58,7 +58,6 @@ def add_form(clients: ClientService, account: Account, coach_names: dict[str, st
     if st.session_state.pop("clients_added", False):  # a fresh form after a successful add
         for key in ADD_KEYS:
             st.session_state.pop(key, None)
-    st.session_state.setdefault("clients_add_zone", account.timezone)
     with st.form("clients_add_form"):
         coach_id = None
         if coach_names is not None:
@@ -71,7 +70,7 @@ def add_form(clients: ClientService, account: Account, coach_names: dict[str, st
                 placeholder="Whose client is this?",
             )
         name = st.text_input("Name", key="clients_add_name", max_chars=clients.max_name)
-        zone = zone_picker("Time zone", "clients_add_zone")
+        zone = zone_picker("Time zone", "clients_add_zone", account.timezone)
         tags = st.multiselect(
             "Tags",
             clients.tags(actor),

@@ -40,7 +40,6 @@ FIELD_LABELS = {
 def _defaults(prefix: str, account: Account, now: datetime) -> None:
     """First-visit values: the coach's zone, today, ten minutes from now."""
     soon = (now + timedelta(minutes=10)).astimezone(recurrence.zone(account.timezone))
-    st.session_state.setdefault(f"{prefix}_zone", account.timezone)
     st.session_state.setdefault(f"{prefix}_date", soon.date())
     st.session_state.setdefault(f"{prefix}_time", soon.time().replace(second=0, microsecond=0))
     st.session_state.setdefault(f"{prefix}_weekdays", [0])
@@ -70,13 +69,21 @@ def load(prefix: str, request: ScheduleRequest) -> None:
         st.session_state[f"{prefix}_{name}"] = value
 
 
-def zone_picker(label: str, key: str, help: str = "Type to search IANA zones, e.g. Europe/London.") -> str:
-    """A searchable IANA zone select that keeps a typed unknown name visible, so its error can be read and fixed."""
+def zone_picker(
+    label: str, key: str, default: str | None = None, help: str = "Type to search IANA zones, e.g. Europe/London."
+) -> str:
+    """A searchable IANA zone select that keeps a typed unknown name visible, so its error can be read and fixed.
+
+    The default zone is the widget's own default (its `index`), not a value put into session state first: on a
+    busy server the browser may report a widget before it received a session-state value, and it then reports
+    its own default — which must be the person's zone, never the first zone of the list.
+    """
     zones = recurrence.zone_names()
     typed = st.session_state.get(key)
     if typed and typed not in zones:
         zones = [typed, *zones]
-    return st.selectbox(label, zones, key=key, accept_new_options=True, help=help)
+    index = zones.index(default) if default in zones else 0
+    return st.selectbox(label, zones, index=index, key=key, accept_new_options=True, help=help)
 
 
 def form(
@@ -120,7 +127,8 @@ def form(
         body=body, kind=kind, title=title, target=target, target_tag=tag, client_ids=list(client_ids)
     )
     _timing(prefix, request)
-    request.timezone = zone_picker("Time zone", f"{prefix}_zone")
+    # The edit form loads the stored zone into session state; a new message starts in the coach's zone.
+    request.timezone = zone_picker("Time zone", f"{prefix}_zone", None if prefix != "sched" else account.timezone)
     request.zone_mode = st.radio(
         "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
     )
