@@ -42,7 +42,7 @@ def _migrate(settings, _args) -> int:
     """Apply every migration."""
     from services.db.engine import migrate, resolve_database_url
 
-    migrate(resolve_database_url(settings))
+    migrate(resolve_database_url(settings, migrations=True))
     print("Database is up to date.")
     return 0
 
@@ -88,7 +88,13 @@ def _local_qstash(settings, _args) -> int:
 
 def _check_config(settings, _args) -> int:
     """Print which backend each part uses (never a secret)."""
-    print(f"database: {'embedded SQLite' if settings.embedded_database else 'DATABASE_URL'}")
+    from services.db.engine import uses_transaction_pooler
+
+    database = "embedded SQLite" if settings.embedded_database else "DATABASE_URL"
+    if uses_transaction_pooler(settings):
+        database += " (transaction pooler: no prepared statements)"
+    print(f"database: {database}")
+    print(f"migrations: {'DATABASE_MIGRATION_URL' if settings.database_migration_url else 'the same database'}")
     print(f"scheduler: {'local QStash' if settings.embedded_qstash else 'QStash'}")
     print(f"chat: {'local inbox' if settings.embedded_chat else 'Stream Chat'}")
     print(f"login: {'Supabase Auth' if settings.supabase_auth else 'local accounts'}")

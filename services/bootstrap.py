@@ -15,7 +15,7 @@ from services.auth import Authenticator, LocalAuth, SupabaseAuth
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.port import ChatGateway
 from services.client_admin import ClientService
-from services.db.engine import make_engine, resolve_database_url
+from services.db.engine import make_engine, resolve_database_url, uses_transaction_pooler
 from services.db.engine import migrate as run_migrations
 from services.delivery import DeliveryService
 from services.delivery_log import DeliveryLogService
@@ -127,7 +127,7 @@ def _default_engine(settings: config_module.Settings, migrate: bool) -> Engine:
     # workers racing at start-up.
     if migrate and settings.embedded_database:
         run_migrations(url)
-    return make_engine(url)
+    return make_engine(url, pooler=uses_transaction_pooler(settings))
 
 
 def _public_url(settings: config_module.Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = None
+    # Migrations go through the direct connection (Supabase: db.<ref>.supabase.co:5432, or the session pooler),
+    # the app through the transaction pooler (port 6543). Unset: migrations use DATABASE_URL.
+    database_migration_url: str | None = None
+    # Is DATABASE_URL a transaction pooler? auto: yes on port 6543. Then no prepared statements, no session state.
+    database_pooler: Literal["auto", "true", "false"] = "auto"
     data_dir: Path = Path("data")
 
     qstash_token: SecretStr | None = None
@@ -51,6 +56,12 @@ class Settings(BaseSettings):
     # A recurring rule that sends more often than this needs the coach's explicit confirmation.
     min_send_interval_minutes: int = 60
 
+    @field_validator("database_pooler", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        """DATABASE_POOLER=True works as well as true."""
+        return value.lower() if isinstance(value, str) else value
+
     @property
     def embedded_database(self) -> bool:
         """True when no DATABASE_URL is set and SQLite under data/ is used."""
@@ -81,6 +92,7 @@ def _missing(settings: Settings, names: list[str]) -> list[str]:
 def validate(settings: Settings) -> Settings:
     """Refuse half-configured production settings, naming the first missing variable."""
     groups = {
+        "database_migration_url": ["database_url"],
         "qstash_token": ["qstash_current_signing_key", "qstash_next_signing_key", "public_app_url"],
         "stream_api_key": ["stream_api_secret"],
         "stream_api_secret": ["stream_api_key"],

@@ -1,0 +1,117 @@
+"""Which URL the app and the migrations use, and when the engine must not prepare statements (transaction pooler)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from services.config import ConfigError, Settings
+from services.db.engine import connect_args, make_engine, resolve_database_url, uses_transaction_pooler
+from tests import pg
+
+ROOT = Path(__file__).resolve().parents[1]
+DIRECT = "postgresql://postgres:pw@db.abcd.supabase.co:5432/postgres"
+POOLER = "postgres://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"
+
+
+def _settings(tmp_path, **values) -> Settings:
+    """Settings from the given values only (no environment, no .env)."""
+    return Settings(_env_file=None, data_dir=tmp_path, **values)
+
+
+def test_the_app_uses_database_url_and_migrations_the_direct_url(tmp_path):
+    """DATABASE_MIGRATION_URL is for migrations only; the app keeps DATABASE_URL (postgres:// is normalised)."""
+    settings = _settings(tmp_path, database_url=POOLER, database_migration_url=DIRECT)
+    assert resolve_database_url(settings) == POOLER.replace("postgres://", "postgresql://")
+    assert resolve_database_url(settings, migrations=True) == DIRECT
+
+
+def test_without_a_migration_url_migrations_use_database_url(tmp_path):
+    """A direct DATABASE_URL serves both; the embedded SQLite file serves both."""
+    assert resolve_database_url(_settings(tmp_path, database_url=DIRECT), migrations=True) == DIRECT
+    embedded = _settings(tmp_path)
+    assert resolve_database_url(embedded, migrations=True) == resolve_database_url(embedded)
+    assert resolve_database_url(embedded).startswith("sqlite:///")
+
+
+def test_migrations_through_the_transaction_pooler_are_refused(tmp_path):
+    """DATABASE_URL on the transaction pooler and no DATABASE_MIGRATION_URL: say which variable to set."""
+    with pytest.raises(ConfigError, match="set DATABASE_MIGRATION_URL"):
+        resolve_database_url(_settings(tmp_path, database_url=POOLER), migrations=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "setting", "pooled"),
+    [
+        (POOLER, "auto", True),
+        (DIRECT, "auto", False),
+        ("postgresql://postgres@127.0.0.1:6432/postgres", "auto", False),
+        ("postgresql://postgres@127.0.0.1:6432/postgres", "true", True),
+        (POOLER, "false", False),
+    ],
+)
+def test_pooler_detection(tmp_path, url, setting, pooled):
+    """auto: the transaction pooler's port (6543); DATABASE_POOLER=true|false decides for any other."""
+    settings = _settings(tmp_path, database_url=url, database_pooler=setting)
+    assert uses_transaction_pooler(settings) is pooled
+
+
+def test_no_prepared_statements_behind_a_pooler():
+    """psycopg 3 gets prepare_threshold=None behind a pooler; elsewhere the driver's defaults stay."""
+    assert connect_args(POOLER.replace("postgres://", "postgresql://")) == {"prepare_threshold": None}
+    assert connect_args(DIRECT) == {}
+    assert connect_args(DIRECT, pooler=True) == {"prepare_threshold": None}
+    assert connect_args("postgresql+psycopg2://u@h:6543/db") == {}  # psycopg2 never prepares
+    assert connect_args("sqlite:///x.sqlite3", pooler=True) == {}
+
+
+def test_nothing_in_services_relies_on_session_state():
+    """A transaction pooler gives each transaction any server connection: no session-level SET (SET LOCAL is
+    fine), RESET/DISCARD, advisory lock, LISTEN/NOTIFY or server-side PREPARE may appear in the product's SQL."""
+    session_state = re.compile(
+        r"""["']\s*(SET\s+(?!LOCAL\b)\w+\s*(=|TO\b)|SET\s+SESSION\b|RESET\b|DISCARD\b)"""
+        r"|pg_(try_)?advisory_lock|\bLISTEN\s|\bNOTIFY\s|\bPREPARE\s+\w+\s+AS\b",
+        re.IGNORECASE,
+    )
+    sources = [*(ROOT / "services").rglob("*.py"), ROOT / "migrations" / "env.py"]
+    found = [
+        f"{path}: {line}" for path in sources for line in path.read_text().splitlines() if session_state.search(line)
+    ]
+    assert found == []
+    assert session_state.search('conn.execute(text("SET statement_timeout = 5"))')  # the pattern does catch
+
+
+@pytest.mark.postgres
+@pytest.mark.pgbouncer
+def test_cli_migrates_through_the_direct_url_while_the_app_uses_the_pooler(postgres_url, tmp_path):
+    """`python -m services migrate` with DATABASE_URL on PgBouncer and DATABASE_MIGRATION_URL direct migrates a fresh
+    database; the app's engine then works through the pooler. Without the migration URL the command refuses."""
+    pooler_check = pg.reachable(pg.through_pooler(postgres_url))
+    if pooler_check:
+        pytest.skip(f"PgBouncer unreachable: {pooler_check}")  # the db_url fixture's CI rule covers failing
+    direct = pg.create_database()
+    pooled = pg.through_pooler(direct)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+        env.update(DATA_DIR=str(tmp_path), DATABASE_URL=pooled, DATABASE_POOLER="true")
+        run = [sys.executable, "-m", "services", "migrate"]
+        refused = subprocess.run(run, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2
+        assert "set DATABASE_MIGRATION_URL" in refused.stderr
+        env["DATABASE_MIGRATION_URL"] = direct
+        done = subprocess.run(run, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        engine = make_engine(pooled, pooler=True)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM accounts")).scalar_one() == 0
+        engine.dispose()
+        check = create_engine(direct)
+        with check.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        check.dispose()
+    finally:
+        pg.drop_database(direct)
