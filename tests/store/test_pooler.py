@@ -3,10 +3,14 @@ server connection the next transaction may not get, and nothing relies on sessio
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import text
 
 from services.store import Store
-from tests import factories
+from tests import factories, pg
+
+# PostgreSQL directly and through PgBouncer (SQLite's single pooled connection cannot be held twice).
+pytestmark = pytest.mark.parametrize("db_url", pg.POSTGRES_PARAMS, indirect=True)
 
 
 def test_connections_taking_turns_run_the_same_statement_many_times(engine):
