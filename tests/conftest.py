@@ -14,7 +14,7 @@ from services.db.schema import metadata
 from tests import pg
 
 # Modules whose tests must run on one pytest-xdist worker: they share a costly module-scoped fixture.
-SHARED_WORKER_MODULES = ("tests/e2e/test_make_run.py",)
+SHARED_WORKER_MODULES = ("tests/e2e/test_make_run.py", "tests/store/test_row_level_security.py")
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
