@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from services import config as config_module
 from services import local_secrets
 from services.account_admin import AccountService
-from services.auth import Authenticator, LocalAuth, SupabaseAuth
+from services.auth import Authenticator, LocalAuth
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.port import ChatGateway
 from services.client_admin import ClientService
@@ -29,6 +29,7 @@ from services.schedules import ScheduleService
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
+from services.supabase_auth import SupabaseAuth
 from services.support import SupportService
 
 

@@ -104,6 +104,8 @@ def validate(settings: Settings) -> Settings:
             missing = _missing(settings, needed)
             if missing:
                 raise ConfigError(f"{trigger.upper()} is set but {missing[0]} is missing")
+    if settings.supabase_url and not settings.supabase_url.startswith(("https://", "http://")):
+        raise ConfigError("SUPABASE_URL must be the project URL, like https://<project-ref>.supabase.co")
     if settings.qstash_url and not settings.qstash_token and not _is_loopback(settings.qstash_url):
         raise ConfigError("QSTASH_URL points to a remote server but QSTASH_TOKEN is missing")
     if not settings.embedded_qstash and settings.webhook_auth == "bearer":
