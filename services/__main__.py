@@ -88,17 +88,28 @@ def _local_qstash(settings, _args) -> int:
 
 def _check_config(settings, _args) -> int:
     """Print which backend each part uses (never a secret)."""
-    from services.db.engine import uses_transaction_pooler
-
-    database = "embedded SQLite" if settings.embedded_database else "DATABASE_URL"
-    if uses_transaction_pooler(settings):
-        database += " (transaction pooler: no prepared statements)"
-    print(f"database: {database}")
-    print(f"migrations: {'DATABASE_MIGRATION_URL' if settings.database_migration_url else 'the same database'}")
+    for part, backend in _database_parts(settings):
+        print(f"{part}: {backend}")
     print(f"scheduler: {'local QStash' if settings.embedded_qstash else 'QStash'}")
     print(f"chat: {'local inbox' if settings.embedded_chat else 'Stream Chat'}")
     print(f"login: {'Supabase Auth' if settings.supabase_auth else 'local accounts'}")
     return 0
+
+
+def _database_parts(settings) -> list[tuple[str, str]]:
+    """Where the app and the migrations connect, and whether through a transaction pooler."""
+    from services.db.engine import uses_transaction_pooler
+
+    pooled = uses_transaction_pooler(settings)
+    database = "embedded SQLite" if settings.embedded_database else "DATABASE_URL"
+    if settings.database_migration_url:
+        migrations = "DATABASE_MIGRATION_URL"
+    else:
+        migrations = "refused through the pooler: set DATABASE_MIGRATION_URL" if pooled else "the same database"
+    return [
+        ("database", database + (" (transaction pooler: no prepared statements)" if pooled else "")),
+        ("migrations", migrations),
+    ]
 
 
 COMMANDS = {

@@ -85,6 +85,20 @@ def test_nothing_in_services_relies_on_session_state():
     assert session_state.search('conn.execute(text("SET statement_timeout = 5"))')  # the pattern does catch
 
 
+def test_check_config_says_where_the_app_and_the_migrations_connect(tmp_path):
+    """check-config names the pooler and the migration URL (never the URLs themselves: they hold the password)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    env.update(DATA_DIR=str(tmp_path), DATABASE_URL=POOLER)
+    run = [sys.executable, "-m", "services", "check-config"]
+    alone = subprocess.run(run, check=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "database: DATABASE_URL (transaction pooler: no prepared statements)" in alone
+    assert "migrations: refused through the pooler: set DATABASE_MIGRATION_URL" in alone
+    env["DATABASE_MIGRATION_URL"] = DIRECT
+    both = subprocess.run(run, check=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "migrations: DATABASE_MIGRATION_URL" in both
+    assert "pw@" not in alone + both
+
+
 @pytest.mark.postgres
 @pytest.mark.pgbouncer
 def test_cli_migrates_through_the_direct_url_while_the_app_uses_the_pooler(postgres_url, tmp_path):
