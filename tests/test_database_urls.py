@@ -2,8 +2,6 @@
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -85,40 +83,47 @@ def test_nothing_in_services_relies_on_session_state():
     assert session_state.search('conn.execute(text("SET statement_timeout = 5"))')  # the pattern does catch
 
 
-def test_check_config_says_where_the_app_and_the_migrations_connect(tmp_path):
+@pytest.fixture
+def command(monkeypatch, tmp_path):
+    """Run `python -m services <args>` in this process with only the given DATABASE_* variables (no .env)."""
+    from services.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("DATABASE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+
+    def run(*args: str, **env: str) -> int:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return main(list(args))
+
+    return run
+
+
+def test_check_config_says_where_the_app_and_the_migrations_connect(command, capsys):
     """check-config names the pooler and the migration URL (never the URLs themselves: they hold the password)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    env.update(DATA_DIR=str(tmp_path), DATABASE_URL=POOLER)
-    run = [sys.executable, "-m", "services", "check-config"]
-    alone = subprocess.run(run, check=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60).stdout
+    assert command("check-config", DATABASE_URL=POOLER) == 0
+    alone = capsys.readouterr().out
     assert "database: DATABASE_URL (transaction pooler: no prepared statements)" in alone
     assert "migrations: refused through the pooler: set DATABASE_MIGRATION_URL" in alone
-    env["DATABASE_MIGRATION_URL"] = DIRECT
-    both = subprocess.run(run, check=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60).stdout
+    assert command("check-config", DATABASE_MIGRATION_URL=DIRECT) == 0
+    both = capsys.readouterr().out
     assert "migrations: DATABASE_MIGRATION_URL" in both
     assert "pw@" not in alone + both
 
 
 @pytest.mark.postgres
 @pytest.mark.pgbouncer
-def test_cli_migrates_through_the_direct_url_while_the_app_uses_the_pooler(postgres_url, tmp_path):
-    """`python -m services migrate` with DATABASE_URL on PgBouncer and DATABASE_MIGRATION_URL direct migrates a fresh
-    database; the app's engine then works through the pooler. Without the migration URL the command refuses."""
-    pooler_check = pg.reachable(pg.through_pooler(postgres_url))
-    if pooler_check:
-        pytest.skip(f"PgBouncer unreachable: {pooler_check}")  # the db_url fixture's CI rule covers failing
+def test_migrate_uses_the_direct_url_while_the_app_uses_the_pooler(command, capsys, pgbouncer_url):
+    """`migrate` with DATABASE_URL on PgBouncer refuses until DATABASE_MIGRATION_URL (direct) is set, then migrates a
+    fresh database through it; the app's engine then works through the pooler."""
     direct = pg.create_database()
     pooled = pg.through_pooler(direct)
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-        env.update(DATA_DIR=str(tmp_path), DATABASE_URL=pooled, DATABASE_POOLER="true")
-        run = [sys.executable, "-m", "services", "migrate"]
-        refused = subprocess.run(run, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert refused.returncode == 2
-        assert "set DATABASE_MIGRATION_URL" in refused.stderr
-        env["DATABASE_MIGRATION_URL"] = direct
-        done = subprocess.run(run, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
+        assert command("migrate", DATABASE_URL=pooled, DATABASE_POOLER="true") == 2
+        assert "set DATABASE_MIGRATION_URL" in capsys.readouterr().err
+        assert command("migrate", DATABASE_MIGRATION_URL=direct) == 0
         engine = make_engine(pooled, pooler=True)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM accounts")).scalar_one() == 0
