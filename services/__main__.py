@@ -42,7 +42,7 @@ def _migrate(settings, _args) -> int:
     """Apply every migration."""
     from services.db.engine import migrate, resolve_database_url
 
-    migrate(resolve_database_url(settings))
+    migrate(resolve_database_url(settings, migrations=True))
     print("Database is up to date.")
     return 0
 
@@ -88,11 +88,28 @@ def _local_qstash(settings, _args) -> int:
 
 def _check_config(settings, _args) -> int:
     """Print which backend each part uses (never a secret)."""
-    print(f"database: {'embedded SQLite' if settings.embedded_database else 'DATABASE_URL'}")
+    for part, backend in _database_parts(settings):
+        print(f"{part}: {backend}")
     print(f"scheduler: {'local QStash' if settings.embedded_qstash else 'QStash'}")
     print(f"chat: {'local inbox' if settings.embedded_chat else 'Stream Chat'}")
     print(f"login: {'Supabase Auth' if settings.supabase_auth else 'local accounts'}")
     return 0
+
+
+def _database_parts(settings) -> list[tuple[str, str]]:
+    """Where the app and the migrations connect, and whether through a transaction pooler."""
+    from services.db.engine import uses_transaction_pooler
+
+    pooled = uses_transaction_pooler(settings)
+    database = "embedded SQLite" if settings.embedded_database else "DATABASE_URL"
+    if settings.database_migration_url:
+        migrations = "DATABASE_MIGRATION_URL"
+    else:
+        migrations = "refused through the pooler: set DATABASE_MIGRATION_URL" if pooled else "the same database"
+    return [
+        ("database", database + (" (transaction pooler: no prepared statements)" if pooled else "")),
+        ("migrations", migrations),
+    ]
 
 
 COMMANDS = {

@@ -1,4 +1,4 @@
-"""Logins: local accounts with argon2 hashes, or Supabase Auth when it is configured."""
+"""Logins: the authenticator protocol and local accounts with argon2 hashes (Supabase Auth: services.supabase_auth)."""
 
 from __future__ import annotations
 
@@ -53,27 +53,3 @@ class LocalAuth:
         if _HASHER.check_needs_rehash(stored):
             self.accounts.set_password_hash(account.id, _HASHER.hash(password))
         return account
-
-
-class SupabaseAuth:
-    """Email + password checked by Supabase Auth; the account row is matched by email."""
-
-    name = "supabase"
-
-    def __init__(self, accounts: AccountRepository, url: str, anon_key: str):
-        self.accounts = accounts
-        self.url = url
-        self.anon_key = anon_key
-
-    def login(self, email: str, password: str) -> Account:
-        """Sign in with Supabase, then load the dashboard account with that email."""
-        from supabase import create_client  # imported here: only production installs reach it
-
-        try:
-            create_client(self.url, self.anon_key).auth.sign_in_with_password({"email": email, "password": password})
-        except Exception:
-            raise UserError("Wrong email or password.") from None
-        found = self.accounts.find_by_email(normalised_email(email))
-        if found is None or not found[0].active:
-            raise UserError("This login has no dashboard account yet. Ask an admin to create one.")
-        return found[0]

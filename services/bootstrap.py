@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 from services import config as config_module
 from services import local_secrets
 from services.account_admin import AccountService
-from services.auth import Authenticator, LocalAuth, SupabaseAuth
+from services.auth import Authenticator, LocalAuth
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.port import ChatGateway
 from services.client_admin import ClientService
-from services.db.engine import make_engine, resolve_database_url
+from services.db.engine import make_engine, resolve_database_url, uses_transaction_pooler
 from services.db.engine import migrate as run_migrations
 from services.delivery import DeliveryService
 from services.delivery_log import DeliveryLogService
@@ -29,6 +29,7 @@ from services.schedules import ScheduleService
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
+from services.supabase_auth import SupabaseAuth
 from services.support import SupportService
 
 
@@ -128,7 +129,7 @@ def _default_engine(settings: config_module.Settings, migrate: bool) -> Engine:
     # workers racing at start-up.
     if migrate and settings.embedded_database:
         run_migrations(url)
-    return make_engine(url)
+    return make_engine(url, pooler=uses_transaction_pooler(settings))
 
 
 def _public_url(settings: config_module.Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = None
+    # Migrations go through the direct connection (Supabase: db.<ref>.supabase.co:5432, or the session pooler),
+    # the app through the transaction pooler (port 6543). Unset: migrations use DATABASE_URL.
+    database_migration_url: str | None = None
+    # Is DATABASE_URL a transaction pooler? auto: yes on port 6543. Then no prepared statements, no session state.
+    database_pooler: Literal["auto", "true", "false"] = "auto"
     data_dir: Path = Path("data")
 
     qstash_token: SecretStr | None = None
@@ -55,6 +60,12 @@ class Settings(BaseSettings):
     min_send_interval_minutes: int = 60
     webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
 
+    @field_validator("database_pooler", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        """DATABASE_POOLER=True works as well as true."""
+        return value.lower() if isinstance(value, str) else value
+
     @property
     def embedded_database(self) -> bool:
         """True when no DATABASE_URL is set and SQLite under data/ is used."""
@@ -85,6 +96,7 @@ def _missing(settings: Settings, names: list[str]) -> list[str]:
 def validate(settings: Settings) -> Settings:
     """Refuse half-configured production settings, naming the first missing variable."""
     groups = {
+        "database_migration_url": ["database_url"],
         "qstash_token": ["qstash_current_signing_key", "qstash_next_signing_key", "public_app_url"],
         "stream_api_key": ["stream_api_secret"],
         "stream_api_secret": ["stream_api_key"],
@@ -96,6 +108,8 @@ def validate(settings: Settings) -> Settings:
             missing = _missing(settings, needed)
             if missing:
                 raise ConfigError(f"{trigger.upper()} is set but {missing[0]} is missing")
+    if settings.supabase_url and not settings.supabase_url.startswith(("https://", "http://")):
+        raise ConfigError("SUPABASE_URL must be the project URL, like https://<project-ref>.supabase.co")
     if settings.qstash_url and not settings.qstash_token and not _is_loopback(settings.qstash_url):
         raise ConfigError("QSTASH_URL points to a remote server but QSTASH_TOKEN is missing")
     if not settings.embedded_qstash and settings.webhook_auth == "bearer":

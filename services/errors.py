@@ -26,3 +26,8 @@ class Conflict(UserError):
 
 class SchedulerUnavailable(UserError):
     """QStash refused or could not be reached; the message says what to do."""
+
+
+class SignInUnavailable(UserError):
+    """The password could not be checked (Auth unreachable or rate-limited) or the login cannot be used yet (email
+    not confirmed): not a wrong guess, so it does not count towards the sign-in limit."""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from services.auth import Authenticator
 from services.domain import Account
-from services.errors import UserError
+from services.errors import SignInUnavailable, UserError
 from services.store.base import Clock
 from services.store.guards import SignInFailureRepository
 from services.validation import normalised_email
@@ -43,6 +43,8 @@ class SignIn:
             self._refuse_if_locked(subject, now)
         try:
             account = self.backend.login(email, password)
+        except SignInUnavailable:
+            raise  # nothing was guessed wrong: an Auth outage must not lock accounts
         except UserError:
             self.failures.record(subjects)
             raise

@@ -14,7 +14,7 @@ from services.db.schema import metadata
 from tests import pg
 
 # Modules whose tests must run on one pytest-xdist worker: they share a costly module-scoped fixture.
-SHARED_WORKER_MODULES = ("tests/e2e/test_make_run.py",)
+SHARED_WORKER_MODULES = ("tests/e2e/test_make_run.py", "tests/store/test_row_level_security.py")
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
@@ -93,9 +93,22 @@ def postgres_url():
         pg.drop_database(url)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session")
+def pgbouncer_url(postgres_url):
+    """This session's PostgreSQL database (created and migrated directly) reached through PgBouncer in transaction
+    pool mode, as the app reaches Supabase's pooler; CI fails rather than skips without it."""
+    url = pg.through_pooler(postgres_url)
+    problem = pg.reachable(url)
+    if problem:
+        if os.environ.get("REQUIRE_POSTGRES") == "1" or os.environ.get("CI"):
+            pytest.fail(f"PgBouncer required but unreachable: {problem} (start it with .ci/pgbouncer start)")
+        pytest.skip(f"PgBouncer unreachable: {problem}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", *pg.POSTGRES_PARAMS])
 def db_url(request, tmp_path, sqlite_template):
-    """Each store test runs once on SQLite and once on PostgreSQL."""
+    """Each store test runs on SQLite, on PostgreSQL, and on PostgreSQL through a transaction pooler."""
     if request.param == "sqlite":
         path = tmp_path / "store.sqlite3"
         shutil.copy(sqlite_template, path)
@@ -106,7 +119,7 @@ def db_url(request, tmp_path, sqlite_template):
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
     engine.dispose()
-    return url
+    return request.getfixturevalue("pgbouncer_url") if request.param == "pgbouncer" else url
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """The composition root picks each backend from the settings and lets tests replace any part."""
 
-from services.auth import LocalAuth, SupabaseAuth
+from services.auth import LocalAuth
 from services.bootstrap import build_services
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.stream_gateway import StreamChatGateway
 from services.config import load_settings
+from services.supabase_auth import SupabaseAuth
 
 PRODUCTION = {
     "qstash_token": "tok",

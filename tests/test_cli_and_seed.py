@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(args, data_dir, stdin="", **env):
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
     environment.update(DATA_DIR=str(data_dir), **env)
     return subprocess.run(
         [sys.executable, "-m", "services", *args],

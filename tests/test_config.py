@@ -18,6 +18,8 @@ PRODUCTION_VARS = [
     "SUPABASE_URL",
     "SUPABASE_ANON_KEY",
     "DATABASE_URL",
+    "DATABASE_MIGRATION_URL",
+    "DATABASE_POOLER",
     "QSTASH_URL",
     "SCHEDULER_API_KEY",
     "WEBHOOK_AUTH",
@@ -53,6 +55,7 @@ def test_unset_means_embedded():
         ({"STREAM_API_SECRET": "s"}, "STREAM_API_KEY"),
         ({"SUPABASE_URL": "https://x.supabase.co"}, "SUPABASE_ANON_KEY"),
         ({"QSTASH_URL": "https://qstash.example.com"}, "QSTASH_TOKEN"),
+        ({"DATABASE_MIGRATION_URL": "postgresql://u:pw@db.example.com:5432/postgres"}, "DATABASE_URL"),
     ],
 )
 def test_half_configured_production_names_the_missing_variable(monkeypatch, env, missing):

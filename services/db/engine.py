@@ -5,27 +5,68 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 
-from services.config import Settings
+from services.config import ConfigError, Settings
 from services.private_files import private_dir, private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# Supabase's transaction pooler (Supavisor) listens on 6543; its session pooler and the direct connection on 5432.
+TRANSACTION_POOLER_PORT = 6543
 
 
-def resolve_database_url(settings: Settings) -> str:
-    """The one place the database URL is decided: DATABASE_URL, or the embedded SQLite file under data/.
+def resolve_database_url(settings: Settings, *, migrations: bool = False) -> str:
+    """The one place database URLs are decided: DATABASE_URL for the app, DATABASE_MIGRATION_URL (falling back to
+    DATABASE_URL) for migrations, or the embedded SQLite file under data/ for both.
 
     The engine, `python -m services migrate` and Alembic's env.py (when run as `alembic` from a shell) all use it.
     """
-    if settings.database_url:
+    url = (migrations and settings.database_migration_url) or settings.database_url
+    if url:
+        if migrations and not settings.database_migration_url and uses_transaction_pooler(settings):
+            # DDL and Alembic's version bookkeeping want one real session, which a transaction pooler does not give.
+            raise ConfigError(
+                "DATABASE_URL goes through a transaction pooler; set DATABASE_MIGRATION_URL to the direct "
+                "connection (or the session pooler) to run migrations"
+            )
         # Supabase hands out postgres:// URLs; SQLAlchemy wants postgresql://.
-        return settings.database_url.replace("postgres://", "postgresql://", 1)
+        return url.replace("postgres://", "postgresql://", 1)
     database = private_file(private_dir(settings.data_dir) / "scheduler.sqlite3")
     return f"sqlite:///{database.resolve()}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with foreign keys enforced and WAL on SQLite, a sized pool on PostgreSQL."""
+def uses_transaction_pooler(settings: Settings) -> bool:
+    """True when the app's DATABASE_URL goes through a transaction pooler (DATABASE_POOLER, or auto: port 6543)."""
+    if not settings.database_url:
+        return False
+    if settings.database_pooler == "auto":
+        return is_transaction_pooler_url(settings.database_url)
+    return settings.database_pooler == "true"
+
+
+def is_transaction_pooler_url(url: str) -> bool:
+    """True for a PostgreSQL URL on the transaction pooler's port."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.get_backend_name() == "postgresql" and parsed.port == TRANSACTION_POOLER_PORT
+
+
+def connect_args(url: str, pooler: bool | None = None) -> dict:
+    """Driver options: behind a transaction pooler psycopg 3 must never prepare statements.
+
+    psycopg prepares a statement on the server after it ran 5 times on a connection; the pooler hands the next
+    transaction another server connection, where that statement "does not exist" or, prepared by another client,
+    "already exists". pooler=None: decide from the URL (port 6543).
+    """
+    parsed = make_url(url)
+    pooled = is_transaction_pooler_url(url) if pooler is None else pooler
+    if pooled and parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        return {"prepare_threshold": None}
+    return {}
+
+
+def make_engine(url: str, *, pooler: bool | None = None) -> Engine:
+    """An engine with foreign keys enforced and WAL on SQLite, a sized pool on PostgreSQL (pooler-safe when url is a
+    transaction pooler: pooler=None decides from the URL, True/False from DATABASE_POOLER)."""
     if url.startswith("sqlite"):
         # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
         # which backs off by up to 100 ms per try and made concurrent writers crawl.
@@ -36,7 +77,7 @@ def make_engine(url: str) -> Engine:
         # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args(url, pooler))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -54,6 +54,8 @@ accounts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # Sessions that signed in before this instant are over (password reset, deactivation).
     Column("sessions_valid_after", UTCDateTime),
+    # The Supabase Auth user (auth.uid()) last signed in with this email: what row-level security policies match.
+    Column("auth_user_id", String(36), unique=True),
     CheckConstraint(_in("role", ROLES), name="role"),
 )
 

@@ -101,6 +101,23 @@ class AccountRepository(Repository):
         with self.engine.begin() as conn:
             conn.execute(accounts.update().where(accounts.c.id == account_id).values(password_hash=password_hash))
 
+    def link_auth_user(self, account_id: str, auth_user_id: str) -> None:
+        """Record which Supabase Auth user signs in as this account (row-level security matches auth.uid() to it).
+
+        The email decides the account at every sign-in, so the link follows it: a Supabase user id held by another
+        account (its email moved) is released first, in the same transaction.
+        """
+        with self.engine.begin() as conn:
+            current = conn.scalar(select(accounts.c.auth_user_id).where(accounts.c.id == account_id))
+            if current == auth_user_id:
+                return
+            conn.execute(
+                accounts.update()
+                .where(accounts.c.auth_user_id == auth_user_id, accounts.c.id != account_id)
+                .values(auth_user_id=None)
+            )
+            conn.execute(accounts.update().where(accounts.c.id == account_id).values(auth_user_id=auth_user_id))
+
     def coaches(self, actor: Actor) -> list[Account]:
         """Coaches visible to the actor: themselves, or all for support/admin."""
         query = select(accounts).where(accounts.c.role == "coach").order_by(accounts.c.display_name)

@@ -28,7 +28,7 @@ def running(tmp_path_factory):
     Started once for the module: under pytest-xdist this module runs on one worker (SHARED_WORKER_MODULES)."""
     ports = {"WEBHOOK_PORT": _free_port(), "DASHBOARD_PORT": _free_port(), "LOCAL_QSTASH_PORT": _free_port()}
     data_dir = tmp_path_factory.mktemp("run") / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QSTASH", "STREAM_", "DATABASE_URL", "GUNICORN"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QSTASH", "STREAM_", "DATABASE_", "GUNICORN"))}
     env.update({k: str(v) for k, v in ports.items()}, DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
     # gunicorn 27 opens a control socket at one per-user path: parallel runs must not share (or delete) it.
     env["GUNICORN_CMD_ARGS"] = "--no-control-socket"

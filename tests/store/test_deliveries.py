@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.db.schema import deliveries
 from services.store import Store
-from tests import factories
+from tests import factories, pg
 
 LEASE = timedelta(seconds=60)
 
@@ -93,17 +93,13 @@ def test_log_counts_and_per_day_figures(store, setup, clock):
     assert rows[0]["last_error"] == "nope"
 
 
-@pytest.mark.postgres
-def test_twenty_concurrent_claims_produce_one(postgres_url, clock):
-    """On PostgreSQL, 20 transactions claiming the same (message, slot, client) at once: exactly one wins."""
-    from sqlalchemy import text
-
+@pytest.mark.parametrize("db_url", pg.POSTGRES_PARAMS, indirect=True)
+def test_twenty_concurrent_claims_produce_one(db_url, clock):
+    """On PostgreSQL (directly and through a transaction pooler), 20 transactions claiming the same (message, slot,
+    client) at once: exactly one wins."""
     from services.db.engine import make_engine
-    from services.db.schema import metadata
 
-    engine = make_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in metadata.sorted_tables) + " CASCADE"))
+    engine = make_engine(db_url)  # db_url starts from empty tables
     store = Store(engine, clock)
     coach = factories.coach(store)
     [client] = factories.clients(store, coach, [("Ann A", "UTC", [])])

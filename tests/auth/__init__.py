@@ -1,0 +1,1 @@
+"""Supabase Auth through the official SDK, against the local stand-in."""
