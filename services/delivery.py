@@ -82,7 +82,7 @@ class DeliveryService:
         except BadFiring as exc:
             return permanent(str(exc))
         message = self.store.messages.get_unscoped(firing.message_id)
-        refused = self._refusal(message, firing.coach_id)
+        refused = self._refusal(message, firing.coach_id, retry_of_slot=firing.slot is not None)
         if refused is not None:
             return refused
         zone = firing.zone or message.timezone
@@ -94,13 +94,16 @@ class DeliveryService:
             return Answer(200, {"skipped": "message has ended"})
         return self._deliver(message, zone, slot, qstash_message_id, retried, deadline)
 
-    def _refusal(self, message: Message | None, coach_id: str) -> Answer | None:
+    def _refusal(self, message: Message | None, coach_id: str, retry_of_slot: bool = False) -> Answer | None:
         """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
         if message is None:
             return permanent("unknown message")
         if message.coach_id != coach_id:
             return permanent("coach does not own this message")
-        if message.status != "scheduled":
+        # Support's retry of a past occurrence names its slot; the occurrence may have been closed ("completed")
+        # between the reopening and this firing, and the reopened recipients must still get it.
+        allowed = ("scheduled", "completed") if retry_of_slot else ("scheduled",)
+        if message.status not in allowed:
             return Answer(200, {"skipped": f"message is {message.status}"})
         if not self.store.accounts.get(message.coach_id).active:
             return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
