@@ -44,7 +44,9 @@ st.download_button(
 )
 st.caption(f"Times are shown in your zone, {account.timezone}.")
 
-titles = {row["id"]: f"{row['title']} · {row['status']} · {row['id'][:8]}" for row in rows}
+# Labels must not change when an action changes the row: the browser sends the chosen label back, and a label
+# that no longer exists (a status inside it, say) silently closes the panel and loses the next click.
+titles = {row["id"]: f"{row['title']} · {row['id'][:8]}" for row in rows}
 selected = st.selectbox(
     "Open a message",
     list(titles),

@@ -127,3 +127,14 @@ def test_csv_export_has_the_filtered_rows(as_user):
     at = open_page(as_user)
     [download] = at.get("download_button")
     assert download.proto.label == "Download CSV"
+
+
+def test_the_opened_message_keeps_its_label_across_actions(as_user, seeded):
+    """Casey pauses her daily check-in: the message she opened keeps the same entry in the list (the browser sends
+    the chosen label back, so a label that changed would close the panel and swallow her next click)."""
+    mid = message_id(seeded, "Daily check-in")
+    at = open_message(open_page(as_user), mid)
+    before = list(at.selectbox(key="list_selected").options)
+    at.button(key="list_pause").click().run()
+    assert list(at.selectbox(key="list_selected").options) == before
+    assert at.button(key="list_resume").disabled is False
