@@ -5,13 +5,14 @@ The store and QStash change together: a refusal by QStash leaves the row in 'err
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
-from services import compose, directory, preview, recurrence
+from services import audit_text, compose, directory, preview, recurrence
 from services.domain import Account, Actor, Client, Message
-from services.drift import Drift, find_drift, require_orphan_rights
-from services.errors import SchedulerUnavailable, UserError
+from services.drift import Drift, drift_of, find_drift, require_orphan_rights
+from services.errors import NotFound, SchedulerUnavailable, UserError
 from services.qstash.registrar import Registrar
 from services.store import Store
 from services.store.base import Clock
@@ -42,10 +43,13 @@ class ScheduleService:
         limit: int = 25,
         offset: int = 0,
     ) -> tuple[list[dict], int]:
-        """One page of the actor's messages (newest first) under the filters, and the total."""
-        return self.store.messages.list(
+        """One page of the actor's messages (newest first) under the filters, and the total; each row says how
+        many clients a "chosen clients" message names (`client_count`)."""
+        rows, total = self.store.messages.list(
             actor, status=status, kind=kind, search=search, coach_id=coach_id, limit=limit, offset=offset
         )
+        counts = self.store.messages.recipient_counts([r["id"] for r in rows if r["target"] == "clients"])
+        return [dict(r, client_count=counts.get(r["id"], 0)) for r in rows], total
 
     def get(self, actor: Actor, message_id: str) -> Message:
         """One message the actor may see."""
@@ -72,9 +76,25 @@ class ScheduleService:
         names = [c.name for c in self.store.clients.get_many(actor, list(message.client_ids))]
         return ", ".join(names) or "nobody"
 
-    def audit_trail(self, actor: Actor, message_id: str) -> list[dict]:
-        """Who did what to the message, newest first."""
-        return self.store.audit.list(actor, message_id=message_id)
+    def audit_trail(self, actor: Actor, message_id: str, zone_name: str) -> list[dict]:
+        """Who did what to the message, newest first: people's names and the changes in words (times in zone_name)."""
+        events = self.store.audit.list(actor, message_id=message_id)
+        names = {}
+        for actor_id in {e["actor_id"] for e in events if e["actor_id"]}:
+            with contextlib.suppress(NotFound):
+                names[actor_id] = self.store.accounts.get(actor_id).display_name
+        return audit_text.readable(events, names, zone_name)
+
+    def repair_reason(self, actor: Actor, message_id: str) -> str | None:
+        """Why the message needs Repair (its error, or where QStash disagrees with it), or None when it does not."""
+        message = self.store.messages.get(actor, message_id)
+        if message.status == "error":
+            return message.last_error or "QStash refused it."
+        try:
+            found = drift_of(self.registrar, message, self.clock())
+        except SchedulerUnavailable as exc:
+            return f"QStash could not be checked: {exc.message}"
+        return "; ".join(f"{d.qstash_id or 'QStash'}: {d.problem}" for d in found) or None
 
     def links(self, message_id: str) -> dict[str, str]:
         """Zone group → QStash id registered for the message."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import time
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +13,8 @@ from services.schedule_summary import rule_text
 from services.schedules import ScheduleService
 from ui import edit_form, fmt
 from ui.fmt import local
+
+REPAIR_CHECK_SECONDS = 30
 
 
 def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
@@ -28,6 +30,8 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
         st.caption(f"{rule_text(vars(message))} · status **{message.status}** · version {message.version}")
         if message.last_error:
             st.error(f"Last error: {fmt.literal(message.last_error)}")
+        elif message.status == "scheduled" and _repair_reason(schedules, account, message):
+            st.warning(f"QStash disagrees: {fmt.literal(_repair_reason(schedules, account, message))}")
         st.text(message.body)
         st.markdown(f"**Recipients:** {fmt.literal(schedules.recipients(actor, message))}")
         links = schedules.links(message.id)
@@ -42,21 +46,26 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
 
 
 def _audit(schedules: ScheduleService, account: Account, message: Message) -> pd.DataFrame:
-    """Who did what to the message, newest first."""
-    events = schedules.audit_trail(account.as_actor(), message.id)
+    """Who did what to the message, newest first, in words."""
+    events = schedules.audit_trail(account.as_actor(), message.id, account.timezone)
     return pd.DataFrame(
         [
-            {
-                "When": local(e["at"], account.timezone),
-                "Action": e["action"],
-                "By": e["actor_id"] or "system",
-                "Old": json.dumps(e["old_values"], ensure_ascii=False) if e["old_values"] else "",
-                "New": json.dumps(e["new_values"], ensure_ascii=False) if e["new_values"] else "",
-            }
+            {"When": local(e["at"], account.timezone), "Action": e["action"], "By": e["by"], "Changes": e["changes"]}
             for e in events
         ],
-        columns=["When", "Action", "By", "Old", "New"],
+        columns=["When", "Action", "By", "Changes"],
     )
+
+
+def _repair_reason(schedules: ScheduleService, account: Account, message: Message) -> str | None:
+    """Why the message needs Repair: asked of QStash when a message (or a new version) opens, then every half minute,
+    not on every rerun of the page."""
+    key = (message.id, message.version)
+    cached = st.session_state.get("list_repair_check")
+    if cached is None or cached[0] != key or time.monotonic() - cached[2] > REPAIR_CHECK_SECONDS:
+        cached = (key, schedules.repair_reason(account.as_actor(), message.id), time.monotonic())
+        st.session_state["list_repair_check"] = cached
+    return cached[1]
 
 
 def _actions(schedules: ScheduleService, account: Account, message: Message) -> None:
@@ -70,12 +79,14 @@ def _actions(schedules: ScheduleService, account: Account, message: Message) -> 
         "Resume", key="list_resume", disabled=message.status not in ("paused", "error"), icon=":material/play_arrow:"
     ):
         chosen = ("Resumed", schedules.resume)
-    if repair.button(
-        "Repair", key="list_repair", disabled=message.status not in ("scheduled", "error"), icon=":material/build:"
-    ):
+    # Repair only when something needs it: the row's error, or QStash disagreeing with this message.
+    reason = _repair_reason(schedules, account, message) if message.status in ("scheduled", "error") else None
+    if reason and repair.button("Repair", key="list_repair", icon=":material/build:", help=fmt.literal(reason)):
         chosen = ("Re-registered with QStash", schedules.repair)
     done = message.status in ("cancelled", "completed")
-    sure = cancel.checkbox("I am sure", key="list_cancel_confirm", disabled=done)
+    # One tick box per message version: popping a widget's key does not untick it in the browser, which would
+    # send the old tick back and let a single click cancel the next message opened.
+    sure = cancel.checkbox("I am sure", key=f"list_cancel_confirm_{message.id}_{message.version}", disabled=done)
     if cancel.button("Cancel message", key="list_cancel", disabled=done or not sure, icon=":material/cancel:"):
         chosen = ("Cancelled for good", schedules.cancel)
     if chosen:
@@ -91,6 +102,6 @@ def run(label: str, action, title: str) -> None:
         st.session_state["list_flash"] = ("error", f"“{fmt.literal(title)}”: {fmt.literal(exc.message)}")
     else:
         st.session_state["list_flash"] = ("success", f"{label}: “{fmt.literal(title)}”.")
-    st.session_state.pop("list_cancel_confirm", None)
+    st.session_state.pop("list_repair_check", None)
     st.session_state.pop("list_edit_loaded", None)
     st.rerun()

@@ -142,6 +142,18 @@ class MessageRepository(Repository):
             rows = conn.execute(page_of(query.order_by(messages.c.created_at.desc(), messages.c.id), limit, offset))
             return [dict(r) for r in rows.mappings()], total
 
+    def recipient_counts(self, message_ids: list[str]) -> dict[str, int]:
+        """How many clients each "chosen clients" message names (messages with none are left out)."""
+        if not message_ids:
+            return {}
+        query = (
+            select(message_recipients.c.message_id, func.count())
+            .where(message_recipients.c.message_id.in_(message_ids))
+            .group_by(message_recipients.c.message_id)
+        )
+        with self.engine.connect() as conn:
+            return {message_id: count for message_id, count in conn.execute(query)}
+
     def update(
         self,
         actor: Actor,

@@ -7,6 +7,21 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.test_end_to_end import log_in, wait_for_rerun
 
+ROW_HEIGHT = 35  # Streamlit's data grid rows (and its header), in CSS pixels
+
+
+def open_schedule(page: Page, title: str) -> None:
+    """Search for the title, then click the selection box in front of the only row left (the grid is a canvas)."""
+    search = page.get_by_role("textbox", name="Search title or text")
+    search.fill(title)
+    search.press("Enter")
+    expect(page.get_by_text("Showing 1–1 of 1")).to_be_visible(timeout=30_000)
+    wait_for_rerun(page)
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table.locator("canvas").first).to_be_visible()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT * 1.5)
+
 
 def flash(page: Page, text: str) -> None:
     """Wait for an action's outcome and for the rerun that shows it to finish."""
@@ -25,10 +40,10 @@ def test_pause_then_resume_both_take_effect(product, browser, shots):
         page.get_by_role("link", name="Schedules").click()
         expect(page.get_by_role("heading", name="Schedules")).to_be_visible(timeout=30_000)
         wait_for_rerun(page)
-        page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text("Open a message")).click()
-        page.get_by_role("option").filter(has_text="Daily check-in").first.click()
+        open_schedule(page, "Daily check-in")
         expect(page.get_by_role("button", name="Pause")).to_be_enabled(timeout=30_000)
         wait_for_rerun(page)
+        page.screenshot(path=str(shots / "schedules.png"), full_page=True)
         page.get_by_role("button", name="Pause").click()
         flash(page, "Paused: “Daily check-in”.")
         page.get_by_role("button", name="Resume").click()
@@ -42,6 +57,7 @@ def test_pause_then_resume_both_take_effect(product, browser, shots):
         cancel.click()
         flash(page, "Cancelled for good: “Daily check-in”.")
         expect(page.get_by_role("button", name="Resume")).to_be_disabled()
+        expect(page.get_by_role("checkbox", name="I am sure")).not_to_be_checked()  # a fresh box per version
         page.screenshot(path=str(shots / "schedule-actions.png"), full_page=True)
     except Exception as failure:
         page.screenshot(path=str(shots / "schedule-actions-failure.png"), full_page=True)
