@@ -11,6 +11,7 @@ from ui import compose_form, fmt, runtime
 account = runtime.require_account()
 schedules = runtime.services().schedules
 st.title("Message Scheduler")
+fmt.show_flash("sched_notice")  # e.g. "A copy of …" after Duplicate on the Schedules page
 if account.role != "coach":
     st.info("Only coaches schedule messages. Use the Schedules page to look after existing ones.")
     st.stop()

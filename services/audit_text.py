@@ -17,6 +17,7 @@ LABELS = {
     "end_at": "End date",
     "max_occurrences": "Max sends",
     "status": "Status",
+    "deleted_at": "Deleted",
 }
 ACTIONS = {
     "create": "Created",
@@ -29,7 +30,7 @@ ACTIONS = {
     "delete": "Deleted",
 }
 ZONE_MODES = {"coach": "the zone above", "client": "each client's own zone"}
-_TIMES = ("send_at", "end_at")
+_TIMES = ("send_at", "end_at", "deleted_at")
 # Timing first, the text last: the order a coach reads a schedule in.
 ORDER = (
     "title",

@@ -200,6 +200,23 @@ class ScheduleService:
             ) from None
         return cancelled
 
+    def delete(self, actor: Actor, message_id: str) -> Message:
+        """Take a cancelled or completed message off the lists; its delivery history and audit trail stay."""
+        message = self.store.messages.get(actor, message_id)
+        if message.status not in ("cancelled", "completed"):
+            raise UserError("Only cancelled or completed messages can be deleted. Cancel it first.")
+        # A soft delete: runs and deliveries reference the message (and would cascade on a real delete).
+        return self.store.messages.update(actor, message_id, {"deleted_at": self.clock()}, message.version, "delete")
+
+    def duplicate(self, actor: Actor, message_id: str) -> compose.ScheduleRequest:
+        """A new compose-form request with the message's text, audience and rule (a past one-time send left to pick)."""
+        message = self.store.messages.get(actor, message_id)
+        request = compose.request_for(message)
+        request.title = f"{message.title} (copy)"[: compose.MAX_TITLE]
+        if message.kind == "once" and message.send_at <= self.clock():
+            request.send_date = request.send_time = None
+        return request
+
     def repair(self, actor: Actor, message_id: str) -> Message:
         """Re-register a message whose QStash side drifted or failed."""
         message = self.store.messages.get(actor, message_id)

@@ -106,6 +106,8 @@ scheduled_messages = Table(
     Column("failed_count", Integer, nullable=False, default=0),
     # One message per compose-form submission: a second click or a replayed request finds the first.
     Column("idempotency_key", String(64)),
+    # Deleted from the lists, kept for the delivery history (runs and deliveries cascade on a real delete).
+    Column("deleted_at", UTCDateTime),
     UniqueConstraint("coach_id", "idempotency_key", name="uq_scheduled_messages_coach_idempotency"),
     CheckConstraint(_in("target", TARGETS), name="target"),
     CheckConstraint(_in("kind", KINDS), name="kind"),
