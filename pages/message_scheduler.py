@@ -27,7 +27,8 @@ form_column, preview_column = st.columns([3, 2], gap="large")
 with form_column:
     request = compose_form.form(schedules, account)
     request.idempotency_key = submission
-    clicked = st.button("Schedule Message", key="sched_submit", type="primary", icon=":material/send:")
+    label = "Send now" if request.send_now else "Schedule Message"
+    clicked = st.button(label, key="sched_submit", type="primary", icon=":material/send:")
     result = st.container()
     if flash:
         result.success(flash)
@@ -53,6 +54,8 @@ if clicked:
                 else ""
             )
             st.session_state["sched_flash"] = (
-                f"Scheduled “{fmt.literal(message.title)}”. It will send on {when}{after}{local}."
+                f"Sending “{fmt.literal(message.title)}” now."
+                if request.send_now
+                else f"Scheduled “{fmt.literal(message.title)}”. It will send on {when}{after}{local}."
             )
             st.rerun()

@@ -37,6 +37,7 @@ class ScheduleRequest:
     max_occurrences: int | None = None
     confirm_frequent: bool = False  # the coach confirmed a rule that sends more often than the minimum interval
     idempotency_key: str | None = None  # one per compose-form instance: a second submit finds the first message
+    send_now: bool = False  # a one-time send at the moment of saving (no date or time to pick)
 
 
 def _check_text(request: ScheduleRequest) -> tuple[str, str]:
@@ -105,7 +106,10 @@ def validate(
         "max_occurrences": None,
         "status": "scheduled",
     }
-    if request.kind == "once":
+    if request.kind == "once" and request.send_now:
+        # Now is the same instant in every zone: one firing, whatever the delivery-time choice said.
+        values.update(send_at=now.replace(microsecond=0), zone_mode="coach")
+    elif request.kind == "once":
         values["send_at"] = _check_once(request, zone_name, now)
         if request.zone_mode == "client":
             _check_every_zone_ahead(store, actor, request, client_ids, now)

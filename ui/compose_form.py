@@ -13,9 +13,9 @@ from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
 from services.domain import Account, Actor
 from services.errors import UserError
 from services.schedules import ScheduleService
-from ui import fmt
+from ui import compose_presets, fmt
 
-KINDS = {"once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
+KINDS = {"now": "Send now", "once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
 ZONE_MODES = {"coach": "At this time in the zone above", "client": "At this time in each client's own zone"}
 FIELD_LABELS = {
@@ -115,15 +115,23 @@ def form(
             key=f"{prefix}_clients",
             placeholder="Choose clients by name",
         )
+    compose_presets.show(prefix)
     kind = st.radio("Repeat", list(KINDS), format_func=KINDS.get, key=f"{prefix}_kind", horizontal=True)
     request = ScheduleRequest(
-        body=body, kind=kind, title=title, target=target, target_tag=tag, client_ids=list(client_ids)
+        body=body,
+        kind="once" if kind == "now" else kind,
+        send_now=kind == "now",
+        title=title,
+        target=target,
+        target_tag=tag,
+        client_ids=list(client_ids),
     )
     _timing(prefix, request)
     request.timezone = zone_picker("Time zone", f"{prefix}_zone")
-    request.zone_mode = st.radio(
-        "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
-    )
+    if not request.send_now:  # "now" is now everywhere: no delivery time to choose
+        request.zone_mode = st.radio(
+            "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
+        )
     if schedules.sends_too_often(account, request):
         minutes = int(schedules.min_interval.total_seconds() // 60)
         request.confirm_frequent = st.checkbox(
@@ -134,6 +142,8 @@ def form(
 
 def _timing(prefix: str, request: ScheduleRequest) -> None:
     """The kind-specific timing widgets."""
+    if request.send_now:
+        return
     if request.kind == "once":
         left, right = st.columns(2)
         request.send_date = left.date_input("Date", key=f"{prefix}_date", format="YYYY-MM-DD")
