@@ -38,6 +38,7 @@ class ScheduleRequest:
     confirm_frequent: bool = False  # the coach confirmed a rule that sends more often than the minimum interval
     idempotency_key: str | None = None  # one per compose-form instance: a second submit finds the first message
     send_now: bool = False  # a one-time send at the moment of saving (no date or time to pick)
+    confirm_big: bool = False  # the coach confirmed a big send (many recipients, or more than once a day)
 
 
 def _check_text(request: ScheduleRequest) -> tuple[str, str]:

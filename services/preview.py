@@ -92,7 +92,7 @@ def _locals(at: datetime, zones: list[str]) -> dict[str, str]:
 def _once(request: compose.ScheduleRequest, groups: list[str], shown: list[str], now: datetime):
     """A one-time send: one instant per zone group (a send now: this instant, once)."""
     if request.send_now:
-        return "Now, as soon as you press Send now", [SendTime(now, groups[0], _locals(now, shown))], []
+        return "Right now, once", [SendTime(now, groups[0], _locals(now, shown))], []
     if request.send_date is None or request.send_time is None:
         raise UserError("Pick the date and time to send.", "send_at")
     times, warnings = [], []

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from services import audit_text, compose, directory, preview, recurrence
+from services import audit_text, big_send, compose, directory, preview, recurrence
 from services.domain import Account, Actor, Client, Message
 from services.drift import Drift, drift_of, find_drift, require_orphan_rights
 from services.errors import NotFound, SchedulerUnavailable, UserError
@@ -24,12 +24,18 @@ class ScheduleService:
     """What the Message Scheduler and Schedules pages ask for."""
 
     def __init__(
-        self, store: Store, registrar: Registrar, clock: Clock, min_interval: timedelta = compose.DEFAULT_MIN_INTERVAL
+        self,
+        store: Store,
+        registrar: Registrar,
+        clock: Clock,
+        min_interval: timedelta = compose.DEFAULT_MIN_INTERVAL,
+        confirm_above: int = big_send.DEFAULT_CONFIRM_ABOVE,
     ):
         self.store = store
         self.registrar = registrar
         self.clock = clock
         self.min_interval = min_interval  # rules sending more often need the coach's confirmation
+        self.confirm_above = confirm_above  # new messages to more recipients than this are confirmed first
 
     # Reads for the pages.
 
@@ -115,6 +121,15 @@ class ScheduleService:
             return False  # the rule itself is wrong: the form shows that error instead
         return gap is not None and gap < self.min_interval
 
+    def big_send_question(self, account: Account, request: compose.ScheduleRequest) -> str | None:
+        """What to ask before saving a big new send (count and rule in words), or None for an ordinary one."""
+        try:
+            shown = self.preview(account, request)
+        except UserError:
+            return None  # the form shows what is wrong with the timing instead
+        zone_name = request.timezone or account.timezone
+        return big_send.question(request, shown, zone_name, self.clock(), self.confirm_above)
+
     # Changes.
 
     def create(self, account: Account, request: compose.ScheduleRequest) -> Message:
@@ -123,6 +138,8 @@ class ScheduleService:
         values, client_ids = compose.validate(
             self.store, actor, request, account.timezone, self.clock(), self.min_interval
         )
+        if not request.confirm_big and (asked := self.big_send_question(account, request)):
+            raise UserError(f"{asked} Confirm to schedule it.", "confirm_big")
         if not request.idempotency_key:
             return self._register_or_record(actor, self.store.messages.insert(actor, values, client_ids))
         message, created = self.store.messages.insert_once(actor, values, client_ids, request.idempotency_key)

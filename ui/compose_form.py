@@ -15,7 +15,7 @@ from services.errors import UserError
 from services.schedules import ScheduleService
 from ui import compose_presets, fmt
 
-KINDS = {"now": "Send now", "once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
+KINDS = {"once": "Once", "now": "Send now", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
 ZONE_MODES = {"coach": "At this time in the zone above", "client": "At this time in each client's own zone"}
 FIELD_LABELS = {
@@ -76,7 +76,10 @@ def zone_picker(label: str, key: str, help: str = "Type to search IANA zones, e.
     typed = st.session_state.get(key)
     if typed and typed not in zones:
         zones = [typed, *zones]
-    return st.selectbox(label, zones, key=key, accept_new_options=True, help=help)
+    # The default index is the zone already chosen, not the first in the list: a browser that draws the picker
+    # afresh (its place moved while a rerun was still drawing) starts from this default and sends it back.
+    index = zones.index(typed) if typed in zones else 0
+    return st.selectbox(label, zones, index=index, key=key, accept_new_options=True, help=help)
 
 
 def form(

@@ -7,9 +7,9 @@ from datetime import time
 import streamlit as st
 
 PRESETS = {
-    "weekdays": ("Every weekday at 09:00", {"kind": "weekly", "weekdays": [0, 1, 2, 3, 4], "time": time(9)}),
-    "monday": ("Every Monday at 09:00", {"kind": "weekly", "weekdays": [0], "time": time(9)}),
-    "monthly": ("First of the month at 09:00", {"kind": "cron", "cron": "0 9 1 * *"}),
+    "weekdays": ("Weekdays at 09:00", {"kind": "weekly", "weekdays": [0, 1, 2, 3, 4], "time": time(9)}),
+    "monday": ("Mondays at 09:00", {"kind": "weekly", "weekdays": [0], "time": time(9)}),
+    "monthly": ("1st of the month, 09:00", {"kind": "cron", "cron": "0 9 1 * *"}),
 }
 
 

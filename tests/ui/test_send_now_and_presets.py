@@ -18,7 +18,7 @@ def test_send_now_goes_out_at_once(as_user, seeded):
     at = fill(as_user(), body="Class is cancelled today, {first_name}.", title="Cancelled", kind="now")
     assert not [d for d in at.date_input if d.key == "sched_date"]
     assert not [r for r in at.radio if r.key == "sched_zone_mode"]
-    assert any(m.value.startswith("**Now") for m in at.markdown)
+    assert any(m.value.startswith("**Right now, once") for m in at.markdown)
     [button] = [b for b in at.button if b.key == "sched_submit"]
     assert button.label == "Send now"
     before = seeded.clock()
