@@ -124,16 +124,23 @@ def _check_personalised_length(
     store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str]
 ) -> None:
     """The chat limit holds for every recipient's own text, not only for the template."""
-    tag = request.target_tag if request.target == "tag" else None
-    names = store.clients.audience_names(actor, tag=tag, client_ids=client_ids or None)
-    coach_name = store.accounts.get(actor.account_id).display_name
-    length, who = templates.longest(body, names, coach_name)
+    length, who = personalised_length(store, actor, request, body, client_ids)
     if length > MAX_BODY:
         raise UserError(
             f"Personalised for {who or 'a client'}, the message is {length:,} characters; the limit is {MAX_BODY:,}. "
             "Shorten it.",
             "body",
         )
+
+
+def personalised_length(
+    store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str]
+) -> tuple[int, str | None]:
+    """The longest text any recipient will read once personalised, and whose it is."""
+    tag = request.target_tag if request.target == "tag" else None
+    names = store.clients.audience_names(actor, tag=tag, client_ids=client_ids or None)
+    coach_name = store.accounts.get(actor.account_id).display_name
+    return templates.longest(body, names, coach_name)
 
 
 def frequency_gap(cron: str, zone_name: str, now: datetime) -> timedelta | None:

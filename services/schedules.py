@@ -121,6 +121,15 @@ class ScheduleService:
             return False  # the rule itself is wrong: the form shows that error instead
         return gap is not None and gap < self.min_interval
 
+    def longest_text(self, owner: Actor, request: compose.ScheduleRequest) -> tuple[int, str | None]:
+        """How long the longest personalised text of this request is, and whose (the template's length when its
+        fields are broken: the form shows that error instead)."""
+        body = (request.body or "").strip()
+        try:
+            return compose.personalised_length(self.store, owner, request, body, list(request.client_ids))
+        except UserError:
+            return len(body), None
+
     def big_send_question(self, account: Account, request: compose.ScheduleRequest) -> str | None:
         """What to ask before saving a big new send (count and rule in words), or None for an ordinary one."""
         try:

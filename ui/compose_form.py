@@ -17,7 +17,8 @@ from ui import compose_presets, fmt
 
 KINDS = {"once": "Once", "now": "Send now", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
-ZONE_MODES = {"coach": "At this time in the zone above", "client": "At this time in each client's own zone"}
+ZONE_MODES = {"coach": "At this time in one time zone", "client": "At this time in each client's own zone"}
+WARN_FROM = 0.9  # the counter turns into a warning at this share of the limit
 FIELD_LABELS = {
     "body": "Message",
     "title": "Title",
@@ -96,11 +97,7 @@ def form(
     body = st.text_area(
         "Message", key=f"{prefix}_body", height=140, placeholder="Hi {first_name}, how did this week's training go?"
     )
-    fields = ", ".join(f"`{{{name}}}`" for name in TEMPLATE_FIELDS)
-    st.caption(
-        f"Personalise with {fields} (client's first name, full name, your name). "
-        f"Up to {MAX_BODY:,} characters; {len(body or ''):,} used."
-    )
+    counter = st.empty()  # filled in once the audience is known: the count is after personalisation
     target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key=f"{prefix}_target", horizontal=True)
     tag, client_ids = None, []
     if target == "tag":
@@ -118,29 +115,38 @@ def form(
             key=f"{prefix}_clients",
             placeholder="Choose clients by name",
         )
+    request = ScheduleRequest(body=body, title=title, target=target, target_tag=tag, client_ids=list(client_ids))
+    _counter(counter, schedules, owner, request)
     compose_presets.show(prefix)
     kind = st.radio("Repeat", list(KINDS), format_func=KINDS.get, key=f"{prefix}_kind", horizontal=True)
-    request = ScheduleRequest(
-        body=body,
-        kind="once" if kind == "now" else kind,
-        send_now=kind == "now",
-        title=title,
-        target=target,
-        target_tag=tag,
-        client_ids=list(client_ids),
-    )
+    request.kind, request.send_now = ("once", True) if kind == "now" else (kind, False)
     _timing(prefix, request)
-    request.timezone = zone_picker("Time zone", f"{prefix}_zone")
     if not request.send_now:  # "now" is now everywhere: no delivery time to choose
         request.zone_mode = st.radio(
             "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
         )
+    if request.zone_mode == "coach":  # in each client's own zone there is no zone to pick
+        request.timezone = zone_picker("Time zone", f"{prefix}_zone")
     if schedules.sends_too_often(account, request):
         minutes = int(schedules.min_interval.total_seconds() // 60)
         request.confirm_frequent = st.checkbox(
             f"Yes, send this often (more than once every {minutes} minutes)", key=f"{prefix}_confirm_frequent"
         )
     return request
+
+
+def _counter(slot, schedules: ScheduleService, owner: Actor, request: ScheduleRequest) -> None:
+    """Characters used, counted as the longest personalised text; a warning near the limit, an error over it."""
+    fields = ", ".join(f"`{{{name}}}`" for name in TEMPLATE_FIELDS)
+    length, who = schedules.longest_text(owner, request)
+    whose = f" (personalised for {fmt.literal(who)}, the longest)" if who and length != len(request.body or "") else ""
+    text = f"Up to {MAX_BODY:,} characters; {length:,} used{whose}."
+    if length > MAX_BODY:  # a warning still: saving shows the one error, naming the field
+        slot.warning(f"{text} That is {length - MAX_BODY:,} over the limit.", icon=":material/warning:")
+    elif length >= WARN_FROM * MAX_BODY:
+        slot.warning(f"{text} {MAX_BODY - length:,} left.", icon=":material/warning:")
+    else:
+        slot.caption(f"Personalise with {fields} (client's first name, full name, your name). {text}")
 
 
 def _timing(prefix: str, request: ScheduleRequest) -> None:
@@ -176,6 +182,17 @@ def error_text(exc: UserError) -> str:
     return fmt.error_text(exc, FIELD_LABELS)
 
 
+def send_rows(shown) -> pd.DataFrame:
+    """Every upcoming send in every zone involved, one row per zone, so no zone name or time is cut off."""
+    zones = list(dict.fromkeys([shown.coach_zone, *shown.times[0].local]))
+    rows = [
+        {"Send": n, "Zone": zone + (" (yours)" if zone == shown.coach_zone else ""), "Local time": t.local[zone]}
+        for n, t in enumerate(shown.times, start=1)
+        for zone in zones
+    ]
+    return pd.DataFrame(rows, columns=["Send", "Zone", "Local time"])
+
+
 def preview_panel(schedules: ScheduleService, account: Account, request: ScheduleRequest) -> None:
     """The rule in words, the next sends, DST notes, the audience and a personalised sample."""
     st.subheader("Preview")
@@ -189,10 +206,8 @@ def preview_panel(schedules: ScheduleService, account: Account, request: Schedul
         st.caption(fmt.literal(note))
     st.metric("Recipients", shown.recipients, help="Active clients this reaches today.")
     if shown.times:
-        columns = list(dict.fromkeys([shown.coach_zone, *shown.times[0].local]))
-        rows = [{("Your zone: " + z if z == shown.coach_zone else z): t.local[z] for z in columns} for t in shown.times]
-        st.caption(f"Next {len(rows)} send(s)")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched_preview_table")
+        st.caption(f"Next {len(shown.times)} send(s)")
+        st.table(send_rows(shown), hide_index=True)
     for warning in shown.warnings:
         st.warning(fmt.literal(warning), icon=":material/schedule:")
     if shown.frequent:
