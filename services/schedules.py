@@ -14,6 +14,7 @@ from services.domain import Account, Actor, Client, Message
 from services.drift import Drift, drift_of, find_drift, require_orphan_rights
 from services.errors import NotFound, SchedulerUnavailable, UserError
 from services.qstash.registrar import Registrar
+from services.saved_texts import TemplateService
 from services.store import Store
 from services.store.base import Clock
 
@@ -36,6 +37,7 @@ class ScheduleService:
         self.clock = clock
         self.min_interval = min_interval  # rules sending more often need the coach's confirmation
         self.confirm_above = confirm_above  # new messages to more recipients than this are confirmed first
+        self.templates = TemplateService(store)  # the compose form's saved texts
 
     # Reads for the pages.
 

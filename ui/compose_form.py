@@ -13,7 +13,7 @@ from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
 from services.domain import Account, Actor
 from services.errors import UserError
 from services.schedules import ScheduleService
-from ui import compose_presets, fmt
+from ui import compose_presets, fmt, saved_texts
 
 KINDS = {"once": "Once", "now": "Send now", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
@@ -98,6 +98,8 @@ def form(
         "Message", key=f"{prefix}_body", height=140, placeholder="Hi {first_name}, how did this week's training go?"
     )
     counter = st.empty()  # filled in once the audience is known: the count is after personalisation
+    if prefix == "sched":  # saved texts are the coach's own: offered when composing, not when editing
+        saved_texts.show(schedules, account, prefix)
     target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key=f"{prefix}_target", horizontal=True)
     tag, client_ids = None, []
     if target == "tag":

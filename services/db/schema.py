@@ -189,6 +189,20 @@ deliveries = Table(
 Index("ix_deliveries_coach_updated_id", deliveries.c.coach_id, deliveries.c.updated_at.desc(), deliveries.c.id)
 Index("ix_deliveries_updated_id", deliveries.c.updated_at.desc(), deliveries.c.id)
 
+# A coach's saved texts, reused in the compose form (validated like a message body).
+message_templates = Table(
+    "message_templates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coach_id", "name", name="uq_message_templates_coach_name"),
+    CheckConstraint("length(body) BETWEEN 1 AND 5000", name="body_length"),
+)
+
 audit_events = Table(
     "audit_events",
     metadata,
