@@ -6,11 +6,12 @@ import streamlit as st
 
 from services import preview
 from services.errors import SchedulerUnavailable, UserError
-from ui import compose_form, fmt, runtime
+from ui import big_send_box, compose_form, fmt, runtime
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
 st.title("Message Scheduler")
+fmt.show_flash("sched_notice")  # e.g. "A copy of …" after Duplicate on the Schedules page
 if account.role != "coach":
     st.info("Only coaches schedule messages. Use the Schedules page to look after existing ones.")
     st.stop()
@@ -26,14 +27,17 @@ form_column, preview_column = st.columns([3, 2], gap="large")
 with form_column:
     request = compose_form.form(schedules, account)
     request.idempotency_key = submission
-    clicked = st.button("Schedule Message", key="sched_submit", type="primary", icon=":material/send:")
+    label = "Send now" if request.send_now else "Schedule Message"
+    clicked = st.button(label, key="sched_submit", type="primary", icon=":material/send:")
+    confirmed = big_send_box.show(schedules, account, request)
     result = st.container()
     if flash:
         result.success(flash)
 with preview_column, st.container(border=True):
     compose_form.preview_panel(schedules, account, request)
 
-if clicked:
+if clicked or confirmed:
+    request.confirm_big = confirmed  # the service asks before a big send; the coach answered Yes above
     with result:
         try:
             with st.spinner("Scheduling with QStash…"):
@@ -41,6 +45,8 @@ if clicked:
         except SchedulerUnavailable as exc:  # the row is stored in 'error' with this reason
             st.error(f"Saved but not scheduled: {fmt.literal(exc.message)} Fix and press Repair on the Schedules page.")
         except UserError as exc:
+            if exc.field == "confirm_big":  # a big send: the question appears under the button
+                big_send_box.ask(schedules.big_send_question(account, request) or exc.message)
             st.error(compose_form.error_text(exc))
         else:
             first = message.send_at if message.kind == "once" else message.next_run_at
@@ -52,6 +58,8 @@ if clicked:
                 else ""
             )
             st.session_state["sched_flash"] = (
-                f"Scheduled “{fmt.literal(message.title)}”. It will send on {when}{after}{local}."
+                f"Sending “{fmt.literal(message.title)}” now."
+                if request.send_now
+                else f"Scheduled “{fmt.literal(message.title)}”. It will send on {when}{after}{local}."
             )
             st.rerun()

@@ -33,7 +33,8 @@ now = schedules.clock()
 total = fetch(1, 0)[1]
 limit, offset = fmt.pager("list", total)
 rows, total = fetch(limit, offset)
-st.dataframe(schedule_table.frame(rows, account.timezone, now, coach_names), hide_index=True, key="list_table")
+st.caption("Select a row to see its details and act on it.")
+selected = schedule_table.selectable(schedule_table.frame(rows, account.timezone, now, coach_names), rows)
 st.download_button(
     "Download CSV",
     fmt.csv_bytes(schedule_table.frame(fmt.all_pages(fetch), account.timezone, now, coach_names)),
@@ -44,15 +45,6 @@ st.download_button(
 )
 st.caption(f"Times are shown in your zone, {account.timezone}.")
 
-titles = {row["id"]: f"{row['title']} · {row['status']} · {row['id'][:8]}" for row in rows}
-selected = st.selectbox(
-    "Open a message",
-    list(titles),
-    format_func=titles.get,
-    index=None,
-    key="list_selected",
-    placeholder="Choose a message on this page to see details and actions",
-)
 if selected:
     schedule_detail.show(schedules, account, selected)
 

@@ -87,7 +87,13 @@ def build_services(
     registrar = Registrar(store, scheduler)
     chat = chat or _default_chat(settings, store)
     local_inbox = isinstance(chat, LocalInboxGateway)
-    schedules = ScheduleService(store, registrar, clock, timedelta(minutes=settings.min_send_interval_minutes))
+    schedules = ScheduleService(
+        store,
+        registrar,
+        clock,
+        timedelta(minutes=settings.min_send_interval_minutes),
+        settings.confirm_recipients_above,
+    )
     return Services(
         settings=settings,
         clock=clock,

@@ -37,6 +37,8 @@ class ScheduleRequest:
     max_occurrences: int | None = None
     confirm_frequent: bool = False  # the coach confirmed a rule that sends more often than the minimum interval
     idempotency_key: str | None = None  # one per compose-form instance: a second submit finds the first message
+    send_now: bool = False  # a one-time send at the moment of saving (no date or time to pick)
+    confirm_big: bool = False  # the coach confirmed a big send (many recipients, or more than once a day)
 
 
 def _check_text(request: ScheduleRequest) -> tuple[str, str]:
@@ -105,7 +107,10 @@ def validate(
         "max_occurrences": None,
         "status": "scheduled",
     }
-    if request.kind == "once":
+    if request.kind == "once" and request.send_now:
+        # Now is the same instant in every zone: one firing, whatever the delivery-time choice said.
+        values.update(send_at=now.replace(microsecond=0), zone_mode="coach")
+    elif request.kind == "once":
         values["send_at"] = _check_once(request, zone_name, now)
         if request.zone_mode == "client":
             _check_every_zone_ahead(store, actor, request, client_ids, now)
@@ -119,16 +124,23 @@ def _check_personalised_length(
     store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str]
 ) -> None:
     """The chat limit holds for every recipient's own text, not only for the template."""
-    tag = request.target_tag if request.target == "tag" else None
-    names = store.clients.audience_names(actor, tag=tag, client_ids=client_ids or None)
-    coach_name = store.accounts.get(actor.account_id).display_name
-    length, who = templates.longest(body, names, coach_name)
+    length, who = personalised_length(store, actor, request, body, client_ids)
     if length > MAX_BODY:
         raise UserError(
             f"Personalised for {who or 'a client'}, the message is {length:,} characters; the limit is {MAX_BODY:,}. "
             "Shorten it.",
             "body",
         )
+
+
+def personalised_length(
+    store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str]
+) -> tuple[int, str | None]:
+    """The longest text any recipient will read once personalised, and whose it is."""
+    tag = request.target_tag if request.target == "tag" else None
+    names = store.clients.audience_names(actor, tag=tag, client_ids=client_ids or None)
+    coach_name = store.accounts.get(actor.account_id).display_name
+    return templates.longest(body, names, coach_name)
 
 
 def frequency_gap(cron: str, zone_name: str, now: datetime) -> timedelta | None:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_webhook_body_bytes: int = 16_384
     # A recurring rule that sends more often than this needs the coach's explicit confirmation.
     min_send_interval_minutes: int = 60
+    # A new message to more clients than this (or a new rule sending more than once a day) is confirmed first.
+    confirm_recipients_above: int = Field(default=50, ge=0)
     webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
 
     @field_validator("database_pooler", mode="before")

@@ -87,6 +87,7 @@ class Message:
     failed_count: int
     client_ids: tuple[str, ...] = field(default=())
     idempotency_key: str | None = None  # the compose-form submission that created it
+    deleted_at: datetime | None = None  # deleted from the lists; the delivery history stays
 
     @property
     def recurring(self) -> bool:

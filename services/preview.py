@@ -51,7 +51,7 @@ def build(
     recurrence.zone(zone_name)
     audience = _audience(store, account, request)
     zones = sorted({c.timezone for c in audience}) or [zone_name]
-    groups = zones if request.zone_mode == "client" else [zone_name]
+    groups = zones if request.zone_mode == "client" and not request.send_now else [zone_name]
     shown = list(dict.fromkeys([account.timezone, zone_name, *zones]))
     if request.kind == "once":
         sentence, times, warnings = _once(request, groups, shown, now)
@@ -90,7 +90,9 @@ def _locals(at: datetime, zones: list[str]) -> dict[str, str]:
 
 
 def _once(request: compose.ScheduleRequest, groups: list[str], shown: list[str], now: datetime):
-    """A one-time send: one instant per zone group."""
+    """A one-time send: one instant per zone group (a send now: this instant, once)."""
+    if request.send_now:
+        return "Right now, once", [SendTime(now, groups[0], _locals(now, shown))], []
     if request.send_date is None or request.send_time is None:
         raise UserError("Pick the date and time to send.", "send_at")
     times, warnings = [], []

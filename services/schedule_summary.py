@@ -17,6 +17,16 @@ def rule_text(row: dict) -> str:
     return f"{recurrence.describe_or_rule(row['cron'])} ({zone})"
 
 
+def audience_text(row: dict) -> str:
+    """'all', 'tag vip' or '3 clients' (a "chosen clients" row carries its `client_count`)."""
+    if row["target"] == "tag":
+        return f"tag {row['target_tag']}"
+    if row["target"] == "clients":
+        count = row.get("client_count", 0)
+        return f"{count} client{'' if count == 1 else 's'}"
+    return "all"
+
+
 def next_run(row: dict, now: datetime) -> datetime | None:
     """When it sends next, or None when it will not send."""
     if row["status"] not in ("scheduled", "error"):

@@ -5,14 +5,16 @@ The store and QStash change together: a refusal by QStash leaves the row in 'err
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
-from services import compose, directory, preview, recurrence
+from services import audit_text, big_send, compose, directory, preview, recurrence
 from services.domain import Account, Actor, Client, Message
-from services.drift import Drift, find_drift, require_orphan_rights
-from services.errors import SchedulerUnavailable, UserError
+from services.drift import Drift, drift_of, find_drift, require_orphan_rights
+from services.errors import NotFound, SchedulerUnavailable, UserError
 from services.qstash.registrar import Registrar
+from services.saved_texts import TemplateService
 from services.store import Store
 from services.store.base import Clock
 
@@ -23,12 +25,19 @@ class ScheduleService:
     """What the Message Scheduler and Schedules pages ask for."""
 
     def __init__(
-        self, store: Store, registrar: Registrar, clock: Clock, min_interval: timedelta = compose.DEFAULT_MIN_INTERVAL
+        self,
+        store: Store,
+        registrar: Registrar,
+        clock: Clock,
+        min_interval: timedelta = compose.DEFAULT_MIN_INTERVAL,
+        confirm_above: int = big_send.DEFAULT_CONFIRM_ABOVE,
     ):
         self.store = store
         self.registrar = registrar
         self.clock = clock
         self.min_interval = min_interval  # rules sending more often need the coach's confirmation
+        self.confirm_above = confirm_above  # new messages to more recipients than this are confirmed first
+        self.templates = TemplateService(store)  # the compose form's saved texts
 
     # Reads for the pages.
 
@@ -42,10 +51,13 @@ class ScheduleService:
         limit: int = 25,
         offset: int = 0,
     ) -> tuple[list[dict], int]:
-        """One page of the actor's messages (newest first) under the filters, and the total."""
-        return self.store.messages.list(
+        """One page of the actor's messages (newest first) under the filters, and the total; each row says how
+        many clients a "chosen clients" message names (`client_count`)."""
+        rows, total = self.store.messages.list(
             actor, status=status, kind=kind, search=search, coach_id=coach_id, limit=limit, offset=offset
         )
+        counts = self.store.messages.recipient_counts([r["id"] for r in rows if r["target"] == "clients"])
+        return [dict(r, client_count=counts.get(r["id"], 0)) for r in rows], total
 
     def get(self, actor: Actor, message_id: str) -> Message:
         """One message the actor may see."""
@@ -72,9 +84,25 @@ class ScheduleService:
         names = [c.name for c in self.store.clients.get_many(actor, list(message.client_ids))]
         return ", ".join(names) or "nobody"
 
-    def audit_trail(self, actor: Actor, message_id: str) -> list[dict]:
-        """Who did what to the message, newest first."""
-        return self.store.audit.list(actor, message_id=message_id)
+    def audit_trail(self, actor: Actor, message_id: str, zone_name: str) -> list[dict]:
+        """Who did what to the message, newest first: people's names and the changes in words (times in zone_name)."""
+        events = self.store.audit.list(actor, message_id=message_id)
+        names = {}
+        for actor_id in {e["actor_id"] for e in events if e["actor_id"]}:
+            with contextlib.suppress(NotFound):
+                names[actor_id] = self.store.accounts.get(actor_id).display_name
+        return audit_text.readable(events, names, zone_name)
+
+    def repair_reason(self, actor: Actor, message_id: str) -> str | None:
+        """Why the message needs Repair (its error, or where QStash disagrees with it), or None when it does not."""
+        message = self.store.messages.get(actor, message_id)
+        if message.status == "error":
+            return message.last_error or "QStash refused it."
+        try:
+            found = drift_of(self.registrar, message, self.clock())
+        except SchedulerUnavailable as exc:
+            return f"QStash could not be checked: {exc.message}"
+        return "; ".join(f"{d.qstash_id or 'QStash'}: {d.problem}" for d in found) or None
 
     def links(self, message_id: str) -> dict[str, str]:
         """Zone group → QStash id registered for the message."""
@@ -95,6 +123,24 @@ class ScheduleService:
             return False  # the rule itself is wrong: the form shows that error instead
         return gap is not None and gap < self.min_interval
 
+    def longest_text(self, owner: Actor, request: compose.ScheduleRequest) -> tuple[int, str | None]:
+        """How long the longest personalised text of this request is, and whose (the template's length when its
+        fields are broken: the form shows that error instead)."""
+        body = (request.body or "").strip()
+        try:
+            return compose.personalised_length(self.store, owner, request, body, list(request.client_ids))
+        except UserError:
+            return len(body), None
+
+    def big_send_question(self, account: Account, request: compose.ScheduleRequest) -> str | None:
+        """What to ask before saving a big new send (count and rule in words), or None for an ordinary one."""
+        try:
+            shown = self.preview(account, request)
+        except UserError:
+            return None  # the form shows what is wrong with the timing instead
+        zone_name = request.timezone or account.timezone
+        return big_send.question(request, shown, zone_name, self.clock(), self.confirm_above)
+
     # Changes.
 
     def create(self, account: Account, request: compose.ScheduleRequest) -> Message:
@@ -103,6 +149,8 @@ class ScheduleService:
         values, client_ids = compose.validate(
             self.store, actor, request, account.timezone, self.clock(), self.min_interval
         )
+        if not request.confirm_big and (asked := self.big_send_question(account, request)):
+            raise UserError(f"{asked} Confirm to schedule it.", "confirm_big")
         if not request.idempotency_key:
             return self._register_or_record(actor, self.store.messages.insert(actor, values, client_ids))
         message, created = self.store.messages.insert_once(actor, values, client_ids, request.idempotency_key)
@@ -179,6 +227,23 @@ class ScheduleService:
                 "support can remove it from the drift check."
             ) from None
         return cancelled
+
+    def delete(self, actor: Actor, message_id: str) -> Message:
+        """Take a cancelled or completed message off the lists; its delivery history and audit trail stay."""
+        message = self.store.messages.get(actor, message_id)
+        if message.status not in ("cancelled", "completed"):
+            raise UserError("Only cancelled or completed messages can be deleted. Cancel it first.")
+        # A soft delete: runs and deliveries reference the message (and would cascade on a real delete).
+        return self.store.messages.update(actor, message_id, {"deleted_at": self.clock()}, message.version, "delete")
+
+    def duplicate(self, actor: Actor, message_id: str) -> compose.ScheduleRequest:
+        """A new compose-form request with the message's text, audience and rule (a past one-time send left to pick)."""
+        message = self.store.messages.get(actor, message_id)
+        request = compose.request_for(message)
+        request.title = f"{message.title} (copy)"[: compose.MAX_TITLE]
+        if message.kind == "once" and message.send_at <= self.clock():
+            request.send_date = request.send_time = None
+        return request
 
     def repair(self, actor: Actor, message_id: str) -> Message:
         """Re-register a message whose QStash side drifted or failed."""

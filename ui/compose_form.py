@@ -13,11 +13,12 @@ from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
 from services.domain import Account, Actor
 from services.errors import UserError
 from services.schedules import ScheduleService
-from ui import fmt
+from ui import compose_presets, fmt, saved_texts
 
-KINDS = {"once": "Once", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
+KINDS = {"once": "Once", "now": "Send now", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
 TARGETS = {"all": "All clients", "tag": "Clients with a tag", "clients": "Chosen clients"}
-ZONE_MODES = {"coach": "At this time in the zone above", "client": "At this time in each client's own zone"}
+ZONE_MODES = {"coach": "At this time in one time zone", "client": "At this time in each client's own zone"}
+WARN_FROM = 0.9  # the counter turns into a warning at this share of the limit
 FIELD_LABELS = {
     "body": "Message",
     "title": "Title",
@@ -82,7 +83,10 @@ def zone_picker(
     typed = st.session_state.get(key)
     if typed and typed not in zones:
         zones = [typed, *zones]
-    index = zones.index(default) if default in zones else 0
+    # The widget's own default is the zone already chosen, else the person's zone — never the list's first: a
+    # browser that draws the picker afresh (or before it got the session-state value) sends this default back.
+    chosen = typed if typed in zones else default
+    index = zones.index(chosen) if chosen in zones else 0
     return st.selectbox(label, zones, index=index, key=key, accept_new_options=True, help=help)
 
 
@@ -100,11 +104,9 @@ def form(
     body = st.text_area(
         "Message", key=f"{prefix}_body", height=140, placeholder="Hi {first_name}, how did this week's training go?"
     )
-    fields = ", ".join(f"`{{{name}}}`" for name in TEMPLATE_FIELDS)
-    st.caption(
-        f"Personalise with {fields} (client's first name, full name, your name). "
-        f"Up to {MAX_BODY:,} characters; {len(body or ''):,} used."
-    )
+    counter = st.empty()  # filled in once the audience is known: the count is after personalisation
+    if prefix == "sched":  # saved texts are the coach's own: offered when composing, not when editing
+        saved_texts.show(schedules, account, prefix)
     target = st.radio("Send to", list(TARGETS), format_func=TARGETS.get, key=f"{prefix}_target", horizontal=True)
     tag, client_ids = None, []
     if target == "tag":
@@ -122,16 +124,18 @@ def form(
             key=f"{prefix}_clients",
             placeholder="Choose clients by name",
         )
+    request = ScheduleRequest(body=body, title=title, target=target, target_tag=tag, client_ids=list(client_ids))
+    _counter(counter, schedules, owner, request)
+    compose_presets.show(prefix)
     kind = st.radio("Repeat", list(KINDS), format_func=KINDS.get, key=f"{prefix}_kind", horizontal=True)
-    request = ScheduleRequest(
-        body=body, kind=kind, title=title, target=target, target_tag=tag, client_ids=list(client_ids)
-    )
+    request.kind, request.send_now = ("once", True) if kind == "now" else (kind, False)
     _timing(prefix, request)
-    # The edit form loads the stored zone into session state; a new message starts in the coach's zone.
-    request.timezone = zone_picker("Time zone", f"{prefix}_zone", None if prefix != "sched" else account.timezone)
-    request.zone_mode = st.radio(
-        "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
-    )
+    if not request.send_now:  # "now" is now everywhere: no delivery time to choose
+        request.zone_mode = st.radio(
+            "Delivery time", list(ZONE_MODES), format_func=ZONE_MODES.get, key=f"{prefix}_zone_mode", horizontal=True
+        )
+    if request.zone_mode == "coach":  # in each client's own zone there is no zone to pick
+        request.timezone = zone_picker("Time zone", f"{prefix}_zone", account.timezone)
     if schedules.sends_too_often(account, request):
         minutes = int(schedules.min_interval.total_seconds() // 60)
         request.confirm_frequent = st.checkbox(
@@ -140,8 +144,24 @@ def form(
     return request
 
 
+def _counter(slot, schedules: ScheduleService, owner: Actor, request: ScheduleRequest) -> None:
+    """Characters used, counted as the longest personalised text; a warning near the limit, an error over it."""
+    fields = ", ".join(f"`{{{name}}}`" for name in TEMPLATE_FIELDS)
+    length, who = schedules.longest_text(owner, request)
+    whose = f" (personalised for {fmt.literal(who)}, the longest)" if who and length != len(request.body or "") else ""
+    text = f"Up to {MAX_BODY:,} characters; {length:,} used{whose}."
+    if length > MAX_BODY:  # a warning still: saving shows the one error, naming the field
+        slot.warning(f"{text} That is {length - MAX_BODY:,} over the limit.", icon=":material/warning:")
+    elif length >= WARN_FROM * MAX_BODY:
+        slot.warning(f"{text} {MAX_BODY - length:,} left.", icon=":material/warning:")
+    else:
+        slot.caption(f"Personalise with {fields} (client's first name, full name, your name). {text}")
+
+
 def _timing(prefix: str, request: ScheduleRequest) -> None:
     """The kind-specific timing widgets."""
+    if request.send_now:
+        return
     if request.kind == "once":
         left, right = st.columns(2)
         request.send_date = left.date_input("Date", key=f"{prefix}_date", format="YYYY-MM-DD")
@@ -171,6 +191,17 @@ def error_text(exc: UserError) -> str:
     return fmt.error_text(exc, FIELD_LABELS)
 
 
+def send_rows(shown) -> pd.DataFrame:
+    """Every upcoming send in every zone involved, one row per zone, so no zone name or time is cut off."""
+    zones = list(dict.fromkeys([shown.coach_zone, *shown.times[0].local]))
+    rows = [
+        {"Send": n, "Zone": zone + (" (yours)" if zone == shown.coach_zone else ""), "Local time": t.local[zone]}
+        for n, t in enumerate(shown.times, start=1)
+        for zone in zones
+    ]
+    return pd.DataFrame(rows, columns=["Send", "Zone", "Local time"])
+
+
 def preview_panel(schedules: ScheduleService, account: Account, request: ScheduleRequest) -> None:
     """The rule in words, the next sends, DST notes, the audience and a personalised sample."""
     st.subheader("Preview")
@@ -184,10 +215,8 @@ def preview_panel(schedules: ScheduleService, account: Account, request: Schedul
         st.caption(fmt.literal(note))
     st.metric("Recipients", shown.recipients, help="Active clients this reaches today.")
     if shown.times:
-        columns = list(dict.fromkeys([shown.coach_zone, *shown.times[0].local]))
-        rows = [{("Your zone: " + z if z == shown.coach_zone else z): t.local[z] for z in columns} for t in shown.times]
-        st.caption(f"Next {len(rows)} send(s)")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched_preview_table")
+        st.caption(f"Next {len(shown.times)} send(s)")
+        st.table(send_rows(shown), hide_index=True)
     for warning in shown.warnings:
         st.warning(fmt.literal(warning), icon=":material/schedule:")
     if shown.frequent:

@@ -48,4 +48,5 @@ def _repair(schedules: ScheduleService, actor: Actor, found: list[dict], n: int)
     else:
         st.session_state["list_flash"] = ("success", f"Repaired {found[n]['qstash_id'] or 'the message'}.")
         st.session_state["list_drift"] = found[:n] + found[n + 1 :]
+    st.session_state.pop("list_repair_check", None)  # the opened message's Repair button asks QStash again
     st.rerun()

@@ -85,6 +85,9 @@ def all_pages(fetch, limit: int = 500, cap: int = 10_000) -> list[dict]:
 
 def show_flash(key: str) -> None:
     """Show (once) the outcome an action stored as (kind, text) before its rerun."""
+    # Always one container, empty or not: a message that appears for one run only would shift every element
+    # below it, and while the browser redraws, the old copies of the buttons stay clickable at their old places.
+    slot = st.container()
     flash = st.session_state.pop(key, None)
     if flash:
-        getattr(st, flash[0])(flash[1])
+        getattr(slot, flash[0])(flash[1])

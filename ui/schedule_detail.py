@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +9,7 @@ from services.domain import Account, Message
 from services.errors import UserError
 from services.schedule_summary import rule_text
 from services.schedules import ScheduleService
-from ui import edit_form, fmt
+from ui import edit_form, fmt, schedule_actions
 from ui.fmt import local
 
 
@@ -28,12 +26,14 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
         st.caption(f"{rule_text(vars(message))} · status **{message.status}** · version {message.version}")
         if message.last_error:
             st.error(f"Last error: {fmt.literal(message.last_error)}")
+        elif message.status == "scheduled" and schedule_actions.repair_reason(schedules, account, message):
+            st.warning(f"QStash disagrees: {fmt.literal(schedule_actions.repair_reason(schedules, account, message))}")
         st.text(message.body)
         st.markdown(f"**Recipients:** {fmt.literal(schedules.recipients(actor, message))}")
         links = schedules.links(message.id)
         if links:
             st.caption("QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
-        _actions(schedules, account, message)
+        schedule_actions.show(schedules, account, message)
         if message.status not in ("cancelled", "completed"):
             with st.expander("Edit", icon=":material/edit:"):
                 edit_form.show(schedules, account, message)
@@ -42,55 +42,12 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
 
 
 def _audit(schedules: ScheduleService, account: Account, message: Message) -> pd.DataFrame:
-    """Who did what to the message, newest first."""
-    events = schedules.audit_trail(account.as_actor(), message.id)
+    """Who did what to the message, newest first, in words."""
+    events = schedules.audit_trail(account.as_actor(), message.id, account.timezone)
     return pd.DataFrame(
         [
-            {
-                "When": local(e["at"], account.timezone),
-                "Action": e["action"],
-                "By": e["actor_id"] or "system",
-                "Old": json.dumps(e["old_values"], ensure_ascii=False) if e["old_values"] else "",
-                "New": json.dumps(e["new_values"], ensure_ascii=False) if e["new_values"] else "",
-            }
+            {"When": local(e["at"], account.timezone), "Action": e["action"], "By": e["by"], "Changes": e["changes"]}
             for e in events
         ],
-        columns=["When", "Action", "By", "Old", "New"],
+        columns=["When", "Action", "By", "Changes"],
     )
-
-
-def _actions(schedules: ScheduleService, account: Account, message: Message) -> None:
-    """Pause / resume / repair / cancel, each reporting what happened."""
-    actor = account.as_actor()
-    pause, resume, repair, cancel = st.columns(4)
-    chosen = None
-    if pause.button("Pause", key="list_pause", disabled=message.status != "scheduled", icon=":material/pause:"):
-        chosen = ("Paused", schedules.pause)
-    if resume.button(
-        "Resume", key="list_resume", disabled=message.status not in ("paused", "error"), icon=":material/play_arrow:"
-    ):
-        chosen = ("Resumed", schedules.resume)
-    if repair.button(
-        "Repair", key="list_repair", disabled=message.status not in ("scheduled", "error"), icon=":material/build:"
-    ):
-        chosen = ("Re-registered with QStash", schedules.repair)
-    done = message.status in ("cancelled", "completed")
-    sure = cancel.checkbox("I am sure", key="list_cancel_confirm", disabled=done)
-    if cancel.button("Cancel message", key="list_cancel", disabled=done or not sure, icon=":material/cancel:"):
-        chosen = ("Cancelled for good", schedules.cancel)
-    if chosen:
-        run(chosen[0], lambda: chosen[1](actor, message.id), message.title)
-
-
-def run(label: str, action, title: str) -> None:
-    """Do one action with a spinner, then rerun with the outcome as a flash message."""
-    try:
-        with st.spinner("Talking to QStash…"):
-            action()
-    except UserError as exc:
-        st.session_state["list_flash"] = ("error", f"“{fmt.literal(title)}”: {fmt.literal(exc.message)}")
-    else:
-        st.session_state["list_flash"] = ("success", f"{label}: “{fmt.literal(title)}”.")
-    st.session_state.pop("list_cancel_confirm", None)
-    st.session_state.pop("list_edit_loaded", None)
-    st.rerun()

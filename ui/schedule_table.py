@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import pandas as pd
+import streamlit as st
 
-from services.schedule_summary import next_run, rule_text
+from services.schedule_summary import audience_text, next_run, rule_text
 from ui.fmt import local
 
 STATUSES = ("scheduled", "paused", "error", "completed", "cancelled")
@@ -20,6 +22,7 @@ def frame(rows: list[dict], viewer_zone: str, now: datetime, coach_names: dict[s
         record = {
             "Title": row["title"],
             "Kind": row["kind"],
+            "Audience": audience_text(row),
             "Rule": rule_text(row),
             "Next run": local(next_run(row, now), viewer_zone),
             "Status": row["status"],
@@ -35,6 +38,7 @@ def frame(rows: list[dict], viewer_zone: str, now: datetime, coach_names: dict[s
     columns = (["Coach"] if coach_names is not None else []) + [
         "Title",
         "Kind",
+        "Audience",
         "Rule",
         "Next run",
         "Status",
@@ -45,3 +49,21 @@ def frame(rows: list[dict], viewer_zone: str, now: datetime, coach_names: dict[s
         "Message id",
     ]
     return pd.DataFrame(records, columns=columns)
+
+
+def selectable(table: pd.DataFrame, rows: list[dict]) -> str | None:
+    """Show the table with single-row selection; returns the id of the message whose row is selected."""
+    # A selection is a row position, so it belongs to this exact list: when the rows shown change (another page,
+    # a filter, a new or deleted message) the table is a new widget and nothing is selected. A status change keeps
+    # the list, so the panel stays open across actions.
+    ids = [row["id"] for row in rows]
+    digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:12]
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"list_table_{digest}",
+    )
+    picked = [n for n in event.selection.rows if n < len(ids)]
+    return ids[picked[0]] if picked else None

@@ -108,6 +108,8 @@ scheduled_messages = Table(
     Column("failed_count", Integer, nullable=False, default=0),
     # One message per compose-form submission: a second click or a replayed request finds the first.
     Column("idempotency_key", String(64)),
+    # Deleted from the lists, kept for the delivery history (runs and deliveries cascade on a real delete).
+    Column("deleted_at", UTCDateTime),
     UniqueConstraint("coach_id", "idempotency_key", name="uq_scheduled_messages_coach_idempotency"),
     CheckConstraint(_in("target", TARGETS), name="target"),
     CheckConstraint(_in("kind", KINDS), name="kind"),
@@ -188,6 +190,20 @@ deliveries = Table(
 # The Delivery Log's sort order (newest first, id as tie-break), for one coach and for support.
 Index("ix_deliveries_coach_updated_id", deliveries.c.coach_id, deliveries.c.updated_at.desc(), deliveries.c.id)
 Index("ix_deliveries_updated_id", deliveries.c.updated_at.desc(), deliveries.c.id)
+
+# A coach's saved texts, reused in the compose form (validated like a message body).
+message_templates = Table(
+    "message_templates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coach_id", "name", name="uq_message_templates_coach_name"),
+    CheckConstraint("length(body) BETWEEN 1 AND 5000", name="body_length"),
+)
 
 audit_events = Table(
     "audit_events",

@@ -12,6 +12,7 @@ from services.store.deliveries import DeliveryRepository
 from services.store.delivery_log import DeliveryLogRepository
 from services.store.guards import SignatureRepository, SignInFailureRepository
 from services.store.inbox import InboxRepository
+from services.store.message_templates import TemplateRepository
 from services.store.messages import MessageRepository
 
 
@@ -24,6 +25,7 @@ class Store:
         self.accounts = AccountRepository(engine, clock)
         self.clients = ClientRepository(engine, clock)
         self.messages = MessageRepository(engine, clock)
+        self.message_templates = TemplateRepository(engine, clock)
         self.deliveries = DeliveryRepository(engine, clock)
         self.log = DeliveryLogRepository(engine, clock)
         self.audit = AuditRepository(engine, clock)

@@ -29,6 +29,7 @@ AUDITED = (
     "max_occurrences",
     "status",
     "client_ids",
+    "deleted_at",
 )
 # What an update may change: never the id, the owner, the version (kept here) or the creation time.
 _COLUMNS = {f.name for f in fields(Message)} - {
@@ -93,14 +94,13 @@ class MessageRepository(Repository):
             message_id = conn.scalar(query)
         return self.get(actor, message_id) if message_id else None
 
-    def get(self, actor: Actor, message_id: str) -> Message:
-        """One message the actor may see."""
+    def get(self, actor: Actor, message_id: str, include_deleted: bool = False) -> Message:
+        """One message the actor may see (a deleted one only when asked for)."""
+        query = scoped(select(messages).where(messages.c.id == message_id), messages.c.coach_id, actor)
+        if not include_deleted:
+            query = query.where(messages.c.deleted_at.is_(None))
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(scoped(select(messages).where(messages.c.id == message_id), messages.c.coach_id, actor))
-                .mappings()
-                .first()
-            )
+            row = conn.execute(query).mappings().first()
             if row is None:
                 raise NotFound("No such message.")
             ids = conn.scalars(
@@ -111,9 +111,10 @@ class MessageRepository(Repository):
             return Message(**dict(row), client_ids=tuple(ids))
 
     def get_unscoped(self, message_id: str) -> Message | None:
-        """For the webhook, which authorises by the coach id in the signed body."""
+        """For the webhook, which authorises by the coach id in the signed body (a deleted message is still
+        cancelled or completed, and answered as such)."""
         try:
-            return self.get(Actor("system", "admin"), message_id)
+            return self.get(Actor("system", "admin"), message_id, include_deleted=True)
         except NotFound:
             return None
 
@@ -128,7 +129,7 @@ class MessageRepository(Repository):
         offset: int = 0,
     ) -> tuple[list[dict], int]:
         """A page of messages (newest first) and the total count, filtered in SQL."""
-        query = scoped(select(messages), messages.c.coach_id, actor)
+        query = scoped(select(messages).where(messages.c.deleted_at.is_(None)), messages.c.coach_id, actor)
         if status:
             query = query.where(messages.c.status == status)
         if kind:
@@ -142,6 +143,18 @@ class MessageRepository(Repository):
             rows = conn.execute(page_of(query.order_by(messages.c.created_at.desc(), messages.c.id), limit, offset))
             return [dict(r) for r in rows.mappings()], total
 
+    def recipient_counts(self, message_ids: list[str]) -> dict[str, int]:
+        """How many clients each "chosen clients" message names (messages with none are left out)."""
+        if not message_ids:
+            return {}
+        query = (
+            select(message_recipients.c.message_id, func.count())
+            .where(message_recipients.c.message_id.in_(message_ids))
+            .group_by(message_recipients.c.message_id)
+        )
+        with self.engine.connect() as conn:
+            return {message_id: count for message_id, count in conn.execute(query)}
+
     def update(
         self,
         actor: Actor,
@@ -152,7 +165,7 @@ class MessageRepository(Repository):
         client_ids: list[str] | None = None,
     ) -> Message:
         """Apply changes if the version still matches; bump the version and audit old and new values."""
-        current = self.get(actor, message_id)
+        current = self.get(actor, message_id, include_deleted=True)
         if expected_version is not None and current.version != expected_version:
             raise Conflict("This message was changed by someone else. Reload and try again.")
         now = self.clock()
@@ -176,7 +189,7 @@ class MessageRepository(Repository):
             audit.record(
                 conn, now, actor.account_id, current.coach_id, message_id, action, _audited(old), _audited(new)
             )
-        return self.get(actor, message_id)
+        return self.get(actor, message_id, include_deleted=True)
 
     def system_update(self, message_id: str, **changes) -> None:
         """Counters and run times the webhook keeps up to date (not a user edit, so not audited)."""

@@ -186,6 +186,14 @@ def product(tmp_path):
 
 
 @pytest.fixture
+def shots() -> Path:
+    """Where browser stories save screenshots (BROWSER_SCREENSHOTS, else tests/browser/screenshots, gitignored)."""
+    folder = Path(os.environ.get("BROWSER_SCREENSHOTS") or ROOT / "tests" / "browser" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def browser():
     """Real Chromium; missing it is a failure on CI."""
     if not Path(CHROMIUM).exists() or not shutil.which(CHROMIUM):

@@ -110,7 +110,7 @@ def test_coach_schedules_a_message_and_sees_it_arrive(product, browser, tmp_path
         message.press("Tab")
         # Each step waits for what its rerun shows before the next: a change made while a rerun is still being
         # drawn can be lost (the time zone then falls back to the first in the list).
-        expect(page.get_by_text(f"characters; {len(body)} used")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("will read:")).to_be_visible(timeout=30_000)  # the preview has the text
         wait_for_rerun(page)
         page.get_by_text("Clients with a tag").click()
         choose(page, "Tag", "vip")

@@ -10,6 +10,7 @@ import pytest
 
 from services.compose import ScheduleRequest
 from tests.ui.conftest import account
+from tests.ui.tables import select_row
 from ui import fmt
 
 # A name and a title an attacker (or a careless import) could produce: an external image, a link, HTML,
@@ -38,7 +39,7 @@ def test_16_hostile_names_and_titles_are_shown_literally(as_user, seeded):
                         client_ids=[client.id]),
     )  # fmt: skip
     at = as_user("coach@example.com").switch_page("pages/schedules.py").run()
-    at.selectbox(key="list_selected").set_value(message.id).run()
+    select_row(at, "list_table_", "Message id", message.id)
     shown = _markdown_texts(at)
     assert any("evil" in text for text in shown)  # the title and recipients are on the page…
     assert [t for t in shown if UNESCAPED.search(t)] == []  # …and every occurrence is inert

@@ -84,9 +84,10 @@ def test_preview_shows_the_rule_next_sends_and_recipients(as_user):
     fill(at, body="Morning {first_name}!", kind="weekly")
     fill(at, time=time(9, 0), weekdays=[0])
     assert as_read(at.markdown[0].value) == "**At 09:00, only on Monday (America/New_York)**"
-    table = at.dataframe[0].value
-    assert len(table) == 5
-    assert all(cell.startswith("Mon ") and "09:00" in cell for cell in table.iloc[:, 0])
+    table = at.table[0].value
+    mine = table[table["Zone"] == "America/New_York (yours)"]
+    assert list(mine["Send"]) == [1, 2, 3, 4, 5]
+    assert all(cell.startswith("Mon ") and "09:00" in cell for cell in mine["Local time"])
     assert at.metric[0].value == "12"  # 13 clients, one inactive
     assert at.text[-1].value == "Morning Alex!"
 

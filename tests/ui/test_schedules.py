@@ -1,6 +1,10 @@
 """Stories about the Schedules page: the list, one message's details, and the actions on it."""
 
+from datetime import time
+
+from services.compose import ScheduleRequest
 from tests.ui.conftest import account
+from tests.ui.tables import select_row, table
 
 
 def message_id(services, title, email="coach@example.com"):
@@ -19,8 +23,8 @@ def open_page(as_user, email="coach@example.com"):
 
 
 def open_message(at, mid):
-    at.selectbox(key="list_selected").set_value(mid)
-    return at.run()
+    """Select the message's row in the Schedules table."""
+    return select_row(at, "list_table_", "Message id", mid)
 
 
 def test_coach_sees_only_her_own_schedules(as_user):
@@ -39,7 +43,7 @@ def test_coach_b_cannot_open_coach_a_message(as_user, seeded):
     """Morgan's list never includes Casey's messages, so she cannot pick one to act on."""
     at = open_page(as_user, "morgan@example.com")
     caseys = message_id(seeded, "Daily check-in")
-    assert caseys not in at.selectbox(key="list_selected").options
+    assert caseys not in set(table(at, "list_table_").value["Message id"])
     assert all("Casey" not in str(v) for v in at.dataframe[0].value.to_numpy().ravel())
     assert len(at.dataframe[0].value) == 3
 
@@ -75,12 +79,13 @@ def test_pause_resume_and_cancel_change_the_store(as_user, seeded):
     at.button(key="list_resume").click().run()
     assert status_of(seeded, mid) == "scheduled"
     assert at.button(key="list_cancel").disabled  # nothing happens without the confirmation
-    at.checkbox(key="list_cancel_confirm").check().run()
+    [sure] = [c for c in at.checkbox if c.label == "I am sure"]
+    sure.check().run()
     at.button(key="list_cancel").click().run()
     assert at.success[0].value == "Cancelled for good: “Daily check-in”."
     assert status_of(seeded, mid) == "cancelled"
     actions = list(at.dataframe[-1].value["Action"])
-    assert actions[:3] == ["cancel", "resume", "pause"]
+    assert actions[:3] == ["Cancelled", "Resumed", "Paused"]
 
 
 def test_edit_saves_and_a_concurrent_change_is_a_conflict(as_user, seeded):
@@ -127,3 +132,65 @@ def test_csv_export_has_the_filtered_rows(as_user):
     at = open_page(as_user)
     [download] = at.get("download_button")
     assert download.proto.label == "Download CSV"
+
+
+def test_the_opened_message_stays_open_across_actions(as_user, seeded):
+    """Casey pauses her daily check-in: the table keeps the same rows (so her selection holds, in the browser too)
+    and the panel stays open with Resume ready for her next click."""
+    mid = message_id(seeded, "Daily check-in")
+    at = open_message(open_page(as_user), mid)
+    key = table(at, "list_table_").key
+    at.button(key="list_pause").click().run()
+    assert table(at, "list_table_").key == key
+    assert at.button(key="list_resume").disabled is False
+
+
+def test_rows_say_who_they_reach_and_support_sees_each_coach(as_user, seeded):
+    """Sky from support sees every row with its coach's name and an Audience column: all clients, a tag, or how
+    many chosen clients."""
+    casey = account(seeded, "coach@example.com")
+    two = [c.id for c in seeded.schedules.clients(casey.as_actor())[:2]]
+    seeded.schedules.create(
+        casey, ScheduleRequest(body="Hi", title="Two of them", kind="daily", send_time=time(7), target="clients",
+                               client_ids=two),
+    )  # fmt: skip
+    rows = open_page(as_user, "support@example.com").dataframe[0].value.set_index("Title")
+    assert rows.loc["Two of them", "Audience"] == "2 clients"
+    assert rows.loc["Daily check-in", "Audience"].tolist() == ["all", "all"]
+    assert set(rows.loc["Weekly nutrition tip", "Audience"]) == {"tag nutrition"}
+    assert rows.loc["Two of them", "Coach"] == "Casey Coach"
+    assert set(rows["Coach"]) == {"Casey Coach", "Morgan Mentor"}
+
+
+def test_audit_trail_names_people_and_lists_changes_in_words(as_user, seeded):
+    """Casey moves her daily check-in from 08:00 to 10:00 and rewrites it: the audit trail says "Casey Coach" and
+    "Time: 08:00 → 10:00; Text changed", with no ids or JSON."""
+    mid = message_id(seeded, "Daily check-in")
+    at = open_message(open_page(as_user), mid)
+    at.time_input(key="list_edit_time").set_value(time(10))
+    at.text_area(key="list_edit_body").input("Up and at it, {first_name}!")
+    at = _submit_edit(at)
+    at = open_message(at, mid)
+    trail = at.dataframe[-1].value
+    assert list(trail.columns) == ["When", "Action", "By", "Changes"]
+    edit = trail.iloc[0]
+    assert (edit["Action"], edit["By"]) == ("Edited", "Casey Coach")
+    assert edit["Changes"] == "Time: 08:00 → 10:00; Text changed"
+    assert trail.iloc[-1]["Action"] == "Created"
+    assert "{" not in " ".join(trail["Changes"])
+    assert mid not in " ".join(trail["By"])
+
+
+def test_repair_shows_only_when_something_needs_it(as_user, seeded):
+    """Casey's daily check-in is fine: no Repair button. Once its QStash schedule has vanished, opening it warns
+    that QStash disagrees and offers Repair; after the repair the button is gone again."""
+    mid = message_id(seeded, "Daily check-in")
+    at = open_message(open_page(as_user), mid)
+    assert not [b for b in at.button if b.key == "list_repair"]
+    [schedule_id] = seeded.store.messages.qstash_links(mid).values()
+    seeded.scheduler.delete_schedule(schedule_id)
+    at = open_message(open_message(at, message_id(seeded, "Welcome")), mid)  # she opens another, then this again
+    assert any("missing in QStash" in w.value for w in at.warning)
+    at.button(key="list_repair").click().run()
+    assert at.success[0].value == "Re-registered with QStash: “Daily check-in”."
+    assert not [b for b in at.button if b.key == "list_repair"]
