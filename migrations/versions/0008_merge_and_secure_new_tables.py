@@ -1,0 +1,43 @@
+"""merge the parallel branches of the history; row-level security on the tables they added
+
+Revision ID: 0008
+Revises: 0006s, 0007d
+Create Date: 2026-11-30 13:20:00
+
+0006s enabled row-level security on every table that existed then and revoked the Supabase API roles' grants
+(also their default privileges, so the roles get nothing on later tables). Tables added beside it get RLS here
+too, with no policy: through the Data API `anon` and `authenticated` read and write none of their rows.
+"""
+
+from alembic import op
+
+revision = "0008"
+down_revision = ("0006s", "0007d")
+branch_labels = None
+depends_on = None
+
+NEW_TABLES = ("message_templates",)
+
+
+def upgrade() -> None:
+    if op.get_context().dialect.name != "postgresql":
+        return
+    for table in NEW_TABLES:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    tables = ", ".join(NEW_TABLES)
+    for role in ("anon", "authenticated"):
+        op.execute(
+            f"""DO $$
+BEGIN
+  IF to_regrole('{role}') IS NOT NULL THEN
+    REVOKE ALL ON {tables} FROM {role};
+  END IF;
+END $$"""
+        )
+
+
+def downgrade() -> None:
+    if op.get_context().dialect.name != "postgresql":
+        return
+    for table in NEW_TABLES:
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
