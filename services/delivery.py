@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services import recurrence
+from services.batch_send import send_in_batches
 from services.chat.port import ChatGateway, ChatUser, OutgoingMessage
 from services.delivery_outcome import close_occurrence
 from services.domain import Client, Message
+from services.fanout_outcomes import OutcomeBuffer
 from services.firing_body import BadFiring, read_firing
 from services.pacing import Pacer
 from services.recipient_send import RecipientSender
@@ -55,10 +57,11 @@ class DeliveryService:
         concurrency: int = 8,
         lease_seconds: float = 60.0,
         deadline_seconds: float = 20.0,
+        batch_size: int = 500,
     ):
         self.store = store
         self.chat = chat
-        self.sender = RecipientSender(store, chat, pacer)
+        self.sender = RecipientSender(chat, pacer)
         self.clock = clock
         self.on_finished = on_finished  # called with a message whose schedule ended (deletes QStash schedules)
         self.concurrency = max(1, concurrency)
@@ -66,6 +69,7 @@ class DeliveryService:
         # Well inside QStash's request timeout: a fan-out still running when QStash gives up gets retried
         # while it sends, so it stops starting sends in time to answer.
         self.deadline_seconds = deadline_seconds
+        self.batch = max(1, batch_size)  # rows per claim statement, per outcome write, per inbox insert
 
     def fire(
         self, payload: dict, qstash_message_id: str | None, retried: int, signed_at: datetime | None = None
@@ -139,29 +143,45 @@ class DeliveryService:
         skipped = {c.id: "client is inactive" for c in recipients if not c.active}
         active = {c.id: c for c in recipients if c.active}
         run_id = self.store.deliveries.start_run(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
-        self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, list(active), skipped)
-        owner = qstash_message_id or run_id
-        claimed = self.store.deliveries.claim(message.id, slot, owner, retried, run_id, self.lease)
-        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
-        if not self._send_all(message, slot, jobs, deadline):
+        if skipped:
+            self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, [], skipped)
+        claim = (qstash_message_id or run_id, retried, run_id, self.lease)
+        ids = list(active)
+        claimed = []
+        for start in range(0, len(ids), self.batch):
+            batch = ids[start : start + self.batch]
+            claimed += self.store.deliveries.claim_batch(message.id, message.coach_id, slot, batch, claim)
+        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed]
+        outcomes = OutcomeBuffer(self.store, self.batch)
+        try:
+            finished = self._send_all(message, slot, jobs, deadline, outcomes)
+        finally:
+            outcomes.flush()  # before any release: a tried row's recorded outcome is what releases it
+        if not finished:
             # Out of time: what was not sent goes back to pending with no lease, so QStash's retry sends it.
             released = self.store.deliveries.release_unsent(run_id)
             log.info("fan-out deadline reached for %s/%s: %d left for QStash's retry", message.id, slot, released)
         return self._answer(message, slot, [c.id for c in recipients], run_id)
 
-    def _send_all(self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float) -> bool:
+    def _send_all(
+        self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float, outcomes: OutcomeBuffer
+    ) -> bool:
         """Send each (delivery id, client) with bounded concurrency; False when the deadline left some unsent."""
         coach = self.store.accounts.get(message.coach_id)
         sender = ChatUser(coach.chat_user_id, coach.display_name)
         if jobs:
             self.chat.prepare_users([sender] + [ChatUser(c.chat_user_id, c.name) for _, c in jobs])
 
-        def send(job: tuple[str, Client]) -> bool:
-            delivery_id, client = job
+        def outgoing(client: Client) -> OutgoingMessage:
             text = render(message.body, client, coach.display_name)
             recipient = ChatUser(client.chat_user_id, client.name)
-            outgoing = OutgoingMessage(chat_message_id(message.id, slot, client.id), sender, recipient, text)
-            return self.sender.send(delivery_id, outgoing, deadline)
+            return OutgoingMessage(chat_message_id(message.id, slot, client.id), sender, recipient, text)
+
+        if hasattr(self.chat, "send_batch"):  # the local inbox: no provider limit to pace, one insert per batch
+            return send_in_batches(self.chat, [(d, outgoing(c)) for d, c in jobs], self.batch, deadline, outcomes)
+
+        def send(job: tuple[str, Client]) -> bool:
+            return self.sender.send(job[0], outgoing(job[1]), deadline, outcomes)
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
             return all(list(pool.map(send, jobs)))
