@@ -85,7 +85,7 @@ class DeliveryService:
         except BadFiring as exc:
             return permanent(str(exc))
         message = self.store.messages.get_unscoped(firing.message_id)
-        refused = self._refusal(message, firing.coach_id)
+        refused = self._refusal(message, firing.coach_id, retrying=firing.slot is not None)
         if refused is not None:
             return refused
         zone = firing.zone or message.timezone
@@ -97,13 +97,15 @@ class DeliveryService:
             return Answer(200, {"skipped": "message has ended"})
         return self._deliver(message, zone, slot, qstash_message_id, retried, deadline)
 
-    def _refusal(self, message: Message | None, coach_id: str) -> Answer | None:
+    def _refusal(self, message: Message | None, coach_id: str, retrying: bool = False) -> Answer | None:
         """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
         if message is None:
             return permanent("unknown message")
         if message.coach_id != coach_id:
             return permanent("coach does not own this message")
-        if message.status != "scheduled":
+        # Support's retry of a past occurrence may find the message completed: the run it follows can close the
+        # occurrence after support reopened the rows (its counts were read first), and the retry must still send.
+        if message.status != "scheduled" and not (retrying and message.status == "completed"):
             return Answer(200, {"skipped": f"message is {message.status}"})
         if not self.store.accounts.get(message.coach_id).active:
             return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
