@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import recurrence
 from services.errors import UserError
-from ui import fmt, log_views, runtime
+from ui import fmt, log_export, log_views, runtime, seek_pager
 
 account = runtime.require_account()
 log = runtime.services().delivery_log
@@ -34,26 +34,22 @@ until = until_col.date_input("To", value=None, key="log_until", format="YYYY-MM-
 filters["since"] = datetime.combine(since, time(0), zone) if since else None
 filters["until"] = datetime.combine(until, time(0), zone) + timedelta(days=1) if until else None
 
-counts = log.status_counts(actor, **filters)
+counts = log.status_counts(actor, **filters)  # from the summary the fan-out keeps, not a scan of deliveries
+total = sum(counts.values())
 for column, status in zip(st.columns(5), ("total", *log_views.STATUSES), strict=False):
-    column.metric(status.capitalize(), sum(counts.values()) if status == "total" else counts.get(status, 0))
+    column.metric(status.capitalize(), total if status == "total" else counts.get(status, 0))
 points = log.per_day(actor, **filters)
 if points:
     st.altair_chart(log_views.per_day_chart(points), key="log_chart")
 
-total = log.page(actor, limit=1, offset=0, **filters)[1]
-limit, offset = fmt.pager("log", total)
-rows, total = log.page(actor, limit=limit, offset=offset, **filters)
+signature = tuple(sorted((k, str(v)) for k, v in filters.items()))
+size, after, number = seek_pager.position("log", signature)
+rows = log.seek(actor, limit=size, after=after, **filters)
 st.dataframe(log_views.deliveries(rows, account.timezone, actor.sees_all_coaches), hide_index=True, key="log_table")
-everything = fmt.all_pages(lambda lim, off: log.page(actor, limit=lim, offset=off, **filters))
-st.download_button(
-    "Download CSV",
-    fmt.csv_bytes(log_views.deliveries(everything, account.timezone, True)),
-    file_name="deliveries.csv",
-    mime="text/csv",
-    key="log_csv",
-    icon=":material/download:",
-)
+seek_pager.controls("log", rows, size, number, total, lambda row: (row["updated_at"], row["id"]))
+
+# The export is built only when asked for, streamed from one cursor, then offered for download.
+log_export.controls("log_csv", signature, total, lambda: log.stream(actor, **filters), account.timezone)
 
 st.subheader("Retry failed recipients")
 failed = {r["id"]: f"{r['client']} · {r['message']} · {r['slot']}" for r in rows if r["status"] == "failed"}

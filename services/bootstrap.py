@@ -17,7 +17,7 @@ from services.chat.port import ChatGateway
 from services.client_admin import ClientService
 from services.db.engine import make_engine, resolve_database_url, uses_transaction_pooler
 from services.db.engine import migrate as run_migrations
-from services.delivery import DeliveryService
+from services.delivery import Chunking, DeliveryService
 from services.delivery_log import DeliveryLogService
 from services.inbox import InboxService
 from services.pacing import Pacer
@@ -117,6 +117,7 @@ def build_services(
             concurrency=settings.fanout_concurrency,
             lease_seconds=settings.claim_lease_seconds,
             deadline_seconds=settings.fanout_deadline_seconds,
+            chunking=Chunking(scheduler, settings.fanout_inline_max, settings.fanout_chunk_size),
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),

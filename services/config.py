@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     local_qstash_port: int = 8080
     chat_sends_per_minute: int = 1000
     fanout_concurrency: int = 16
+    # Audiences larger than this are split into chunks of fanout_chunk_size, each its own QStash delivery
+    # (0 = always inline), so no request carries more work than fits inside QStash's timeout.
+    fanout_inline_max: int = Field(default=1000, ge=0)
+    fanout_chunk_size: int = Field(default=500, gt=0, le=1000)
     claim_lease_seconds: float = 60.0
     # The fan-out stops starting sends after this long and answers 503, so it never outlasts QStash's request
     # timeout (a request still running when QStash times out is retried while it sends).

@@ -10,11 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services import recurrence
+from services.batch_send import send_in_batches
 from services.chat.port import ChatGateway, ChatUser, OutgoingMessage
 from services.delivery_outcome import close_occurrence
 from services.domain import Client, Message
+from services.errors import SchedulerUnavailable
+from services.fanout_chunks import chunk_bodies, chunk_clients
+from services.fanout_outcomes import OutcomeBuffer
 from services.firing_body import BadFiring, read_firing
 from services.pacing import Pacer
+from services.qstash.port import Scheduler
 from services.recipient_send import RecipientSender
 from services.store import Store
 from services.store.base import Clock
@@ -38,6 +43,19 @@ def permanent(reason: str) -> Answer:
     return Answer(489, {"error": reason}, {"Upstash-NonRetryable-Error": "true"})
 
 
+@dataclass(frozen=True)
+class Chunking:
+    """When a fan-out is split into chunk deliveries through QStash, and how big each is."""
+
+    scheduler: Scheduler | None = None
+    inline_max: int = 0  # 0: always inline
+    size: int = 500
+
+    def applies(self, recipients: int) -> bool:
+        """True when this many recipients are too many for one request."""
+        return self.scheduler is not None and 0 < self.inline_max < recipients
+
+
 def chat_message_id(message_id: str, slot: str, client_id: str) -> str:
     """The deterministic chat message id of one (message, slot, client); a resend is 'already exists'."""
     return f"{message_id}-{''.join(ch for ch in slot if ch.isalnum())}-{client_id}"
@@ -56,10 +74,12 @@ class DeliveryService:
         concurrency: int = 8,
         lease_seconds: float = 60.0,
         deadline_seconds: float = 20.0,
+        batch_size: int = 500,
+        chunking: Chunking | None = None,
     ):
         self.store = store
         self.chat = chat
-        self.sender = RecipientSender(store, chat, pacer)
+        self.sender = RecipientSender(chat, pacer)
         self.clock = clock
         self.on_finished = on_finished  # called with a message whose schedule ended (deletes QStash schedules)
         self.concurrency = max(1, concurrency)
@@ -67,9 +87,23 @@ class DeliveryService:
         # Well inside QStash's request timeout: a fan-out still running when QStash gives up gets retried
         # while it sends, so it stops starting sends in time to answer.
         self.deadline_seconds = deadline_seconds
+        self.batch = max(1, batch_size)  # rows per claim statement, per outcome write, per inbox insert
+        self.chunking = chunking or Chunking()
+
+    def fire_chunk(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
+        """Deliver one chunk of a large fan-out: only its clients' rows that are still unsent."""
+        clients = chunk_clients(payload)
+        if clients is None or payload.get("slot") is None:
+            return permanent("a chunk names its slot and 1 to 1000 client ids")
+        return self.fire(payload, qstash_message_id, retried, only=clients)
 
     def fire(
-        self, payload: dict, qstash_message_id: str | None, retried: int, signed_at: datetime | None = None
+        self,
+        payload: dict,
+        qstash_message_id: str | None,
+        retried: int,
+        signed_at: datetime | None = None,
+        only: list[str] | None = None,
     ) -> Answer:
         """Deliver one occurrence; the answer tells QStash whether to retry.
 
@@ -82,7 +116,7 @@ class DeliveryService:
         except BadFiring as exc:
             return permanent(str(exc))
         message = self.store.messages.get_unscoped(firing.message_id)
-        refused = self._refusal(message, firing.coach_id, retry_of_slot=firing.slot is not None)
+        refused = self._refusal(message, firing.coach_id, retrying=firing.slot is not None)
         if refused is not None:
             return refused
         zone = firing.zone or message.timezone
@@ -92,18 +126,17 @@ class DeliveryService:
         if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):
             close_occurrence(self.store, message, ended=True, on_finished=self.on_finished)
             return Answer(200, {"skipped": "message has ended"})
-        return self._deliver(message, zone, slot, qstash_message_id, retried, deadline)
+        return self._deliver(message, zone, slot, qstash_message_id, retried, deadline, only)
 
-    def _refusal(self, message: Message | None, coach_id: str, retry_of_slot: bool = False) -> Answer | None:
+    def _refusal(self, message: Message | None, coach_id: str, retrying: bool = False) -> Answer | None:
         """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
         if message is None:
             return permanent("unknown message")
         if message.coach_id != coach_id:
             return permanent("coach does not own this message")
-        # Support's retry of a past occurrence names its slot; the occurrence may have been closed ("completed")
-        # between the reopening and this firing, and the reopened recipients must still get it.
-        allowed = ("scheduled", "completed") if retry_of_slot else ("scheduled",)
-        if message.status not in allowed:
+        # Support's retry of a past occurrence may find the message completed: the run it follows can close the
+        # occurrence after support reopened the rows (its counts were read first), and the retry must still send.
+        if message.status != "scheduled" and not (retrying and message.status == "completed"):
             return Answer(200, {"skipped": f"message is {message.status}"})
         if not self.store.accounts.get(message.coach_id).active:
             return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
@@ -134,50 +167,110 @@ class DeliveryService:
         )
 
     def _deliver(
-        self, message: Message, zone: str, slot: str, qstash_message_id: str | None, retried: int, deadline: float
+        self,
+        message: Message,
+        zone: str,
+        slot: str,
+        qstash_message_id: str | None,
+        retried: int,
+        deadline: float,
+        only: list[str] | None = None,
     ) -> Answer:
-        """Resolve recipients, claim their rows, send until the deadline, record and answer."""
+        """Resolve recipients (a chunk's: only those), claim their rows, send until the deadline, record, answer."""
         recipients = [
             c for c in self.store.clients.recipients(message) if message.zone_mode == "coach" or c.timezone == zone
         ]
+        if only is not None:  # a chunk's ids count only while they are still in the message's audience
+            wanted = set(only)
+            recipients = [c for c in recipients if c.id in wanted]
         skipped = {c.id: "client is inactive" for c in recipients if not c.active}
         active = {c.id: c for c in recipients if c.active}
         run_id = self.store.deliveries.start_run(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
-        self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, list(active), skipped)
-        owner = qstash_message_id or run_id
-        claimed = self.store.deliveries.claim(message.id, slot, owner, retried, run_id, self.lease)
-        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed if client_id in active]
-        cut_short = not self._send_all(message, slot, jobs, deadline)
-        if cut_short:
+        if only is None and self.chunking.applies(len(active)):
+            return self._publish_chunks(message, zone, slot, run_id, list(active), skipped)
+        if skipped:
+            self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, [], skipped)
+        claim = (qstash_message_id or run_id, retried, run_id, self.lease)
+        ids = list(active)
+        claimed = []
+        for start in range(0, len(ids), self.batch):
+            batch = ids[start : start + self.batch]
+            claimed += self.store.deliveries.claim_batch(message.id, message.coach_id, slot, batch, claim)
+        jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed]
+        outcomes = OutcomeBuffer(self.store, self.batch)
+        try:
+            finished = self._send_all(message, slot, jobs, deadline, outcomes)
+        finally:
+            outcomes.flush()  # before any release: a tried row's recorded outcome is what releases it
+        if not finished:
             # Out of time: what was not sent goes back to pending with no lease, so QStash's retry sends it.
             released = self.store.deliveries.release_unsent(run_id)
             log.info("fan-out deadline reached for %s/%s: %d left for QStash's retry", message.id, slot, released)
-        return self._answer(message, slot, [c.id for c in recipients], run_id, cut_short)
+        return self._answer(
+            message, slot, [c.id for c in recipients], run_id, whole_slot=only is not None, cut_short=not finished
+        )
 
-    def _send_all(self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float) -> bool:
+    def _publish_chunks(
+        self, message: Message, zone: str, slot: str, run_id: str, active: list[str], skipped: dict[str, str]
+    ) -> Answer:
+        """Create every row, then hand the sending to QStash as bounded chunk deliveries (one batch publish)."""
+        self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, active, skipped)
+        chunks = chunk_bodies(message, zone, slot, active, self.chunking.size)
+        try:
+            self.chunking.scheduler.publish_chunks(chunks)
+        except SchedulerUnavailable as exc:
+            # The rows wait as pending; QStash's retry of this firing publishes the chunks again.
+            log.warning("could not publish %d chunks for %s/%s: %s", len(chunks), message.id, slot, exc)
+            self.store.deliveries.finish_run(run_id, "retry", {"pending": len(active)})
+            return Answer(503, {"messageId": message.id, "slot": slot, "error": "chunks not published"})
+        self.store.deliveries.finish_run(run_id, "chunked", {"pending": len(active), "skipped": len(skipped)})
+        return Answer(200, {"messageId": message.id, "slot": slot, "chunks": len(chunks), "pending": len(active)})
+
+    def _send_all(
+        self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float, outcomes: OutcomeBuffer
+    ) -> bool:
         """Send each (delivery id, client) with bounded concurrency; False when the deadline left some unsent."""
         coach = self.store.accounts.get(message.coach_id)
         sender = ChatUser(coach.chat_user_id, coach.display_name)
         if jobs:
             self.chat.prepare_users([sender] + [ChatUser(c.chat_user_id, c.name) for _, c in jobs])
 
-        def send(job: tuple[str, Client]) -> bool:
-            delivery_id, client = job
+        def outgoing(client: Client) -> OutgoingMessage:
             text = render(message.body, client, coach.display_name)
             recipient = ChatUser(client.chat_user_id, client.name)
-            outgoing = OutgoingMessage(chat_message_id(message.id, slot, client.id), sender, recipient, text)
-            return self.sender.send(delivery_id, outgoing, deadline)
+            return OutgoingMessage(chat_message_id(message.id, slot, client.id), sender, recipient, text)
+
+        if hasattr(self.chat, "send_batch"):  # the local inbox: no provider limit to pace, one insert per batch
+            return send_in_batches(self.chat, [(d, outgoing(c)) for d, c in jobs], self.batch, deadline, outcomes)
+
+        def send(job: tuple[str, Client]) -> bool:
+            return self.sender.send(job[0], outgoing(job[1]), deadline, outcomes)
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
             return all(list(pool.map(send, jobs)))
 
-    def _answer(self, message: Message, slot: str, recipient_ids: list[str], run_id: str, cut_short: bool) -> Answer:
-        """Close the run, keep the message's counters true, and tell QStash whether to retry."""
+    def _answer(
+        self,
+        message: Message,
+        slot: str,
+        recipient_ids: list[str],
+        run_id: str,
+        whole_slot: bool = False,
+        cut_short: bool = False,
+    ) -> Answer:
+        """Close the run, keep the message's counters true, and tell QStash whether to retry.
+
+        whole_slot: a chunk answers for its own clients, but the occurrence is over only when every chunk is.
+        """
         # Only this zone group's recipients: other groups of the same slot answer for themselves.
         counts = self.store.deliveries.slot_counts(message.id, slot, recipient_ids)
         unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
         self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
-        close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=unfinished)
+        left = unfinished
+        if whole_slot and not unfinished:
+            everything = self.store.deliveries.slot_counts(message.id, slot)
+            left = everything.get("pending", 0) + everything.get("in_flight", 0)
+        close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=left)
         body = {
             "messageId": message.id,
             "slot": slot,

@@ -41,6 +41,14 @@ class DeliveryLogService:
         """One page of deliveries (newest first) and the total under the filters."""
         return self.store.log.page(actor, limit=limit, offset=offset, **filters)
 
+    def seek(self, actor: Actor, limit: int = 25, after=None, **filters) -> list[dict]:
+        """The page of deliveries after a cursor (updated_at, id), newest first."""
+        return self.store.log.seek(actor, limit=limit, after=after, **filters)
+
+    def stream(self, actor: Actor, **filters):
+        """Every delivery under the filters, from one server-side cursor (the CSV export)."""
+        return self.store.log.stream(actor, **filters)
+
     def runs(self, actor: Actor, message_id: str | None = None, limit: int = 50) -> list[dict]:
         """Recent webhook runs, newest first."""
         return self.store.log.runs(actor, message_id, limit=limit)

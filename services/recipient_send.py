@@ -7,24 +7,23 @@ import time
 from collections.abc import Callable
 
 from services.chat.port import ChatGateway, OutgoingMessage, PermanentChatError, TransientChatError
+from services.fanout_outcomes import OutcomeBuffer
 from services.pacing import Pacer
-from services.store import Store
 
 log = logging.getLogger(__name__)
 RATE_LIMIT_WAIT_MAX = 30.0  # longer provider waits are left to QStash's retry instead of holding a worker
 
 
 class RecipientSender:
-    """Sends one message and records the outcome on its delivery row."""
+    """Sends one message and notes the outcome for its delivery row."""
 
-    def __init__(self, store: Store, chat: ChatGateway, pacer: Pacer, monotonic: Callable[[], float] = time.monotonic):
-        self.store = store
+    def __init__(self, chat: ChatGateway, pacer: Pacer, monotonic: Callable[[], float] = time.monotonic):
         self.chat = chat
         self.pacer = pacer
         self.monotonic = monotonic
 
-    def send(self, delivery_id: str, outgoing: OutgoingMessage, deadline: float) -> bool:
-        """Send and record; False when the deadline (a monotonic time) came first and nothing was sent."""
+    def send(self, delivery_id: str, outgoing: OutgoingMessage, deadline: float, outcomes: OutcomeBuffer) -> bool:
+        """Send and note the outcome; False when the deadline (a monotonic time) came first and nothing was sent."""
         for _ in range(3):
             self.pacer.wait_turn()
             if self.monotonic() >= deadline:
@@ -36,20 +35,16 @@ class RecipientSender:
                 if wait is not None and wait <= RATE_LIMIT_WAIT_MAX and self.monotonic() + wait < deadline:
                     self.pacer.hold_for(wait)
                     continue
-                self._failed(delivery_id, str(exc), permanent=False)
+                outcomes.failed(delivery_id, str(exc), permanent=False)
                 return True
             except PermanentChatError as exc:
-                self._failed(delivery_id, str(exc), permanent=True)
+                outcomes.failed(delivery_id, str(exc), permanent=True)
                 return True
             except Exception as exc:  # an unexpected gateway bug must not lose the row: QStash retries it
                 log.exception("chat gateway failed for delivery %s", delivery_id)
-                self._failed(delivery_id, f"unexpected error: {type(exc).__name__}", permanent=False)
+                outcomes.failed(delivery_id, f"unexpected error: {type(exc).__name__}", permanent=False)
                 return True
-            self.store.deliveries.mark_sent(delivery_id, result.chat_message_id)
+            outcomes.sent(delivery_id, result.chat_message_id)
             return True
-        self._failed(delivery_id, "chat provider kept rate limiting", permanent=False)
+        outcomes.failed(delivery_id, "chat provider kept rate limiting", permanent=False)
         return True
-
-    def _failed(self, delivery_id: str, error: str, permanent: bool) -> None:
-        """Record a failure: permanent ones are final, transient ones stay pending for QStash's retry."""
-        self.store.deliveries.mark_failed(delivery_id, error, permanent=permanent)

@@ -47,14 +47,25 @@ def local(at: datetime | None, zone_name: str) -> str:
     return at.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV for st.download_button, safe to open in a spreadsheet."""
-    return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8")
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """A table as UTF-8 CSV for st.download_button, safe to open in a spreadsheet (header=False: a later chunk)."""
+    return spreadsheet_safe(frame).to_csv(index=False, header=header).encode("utf-8")
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection)."""
-    return frame.map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v)
+    safe = frame.copy()
+    for name in safe.columns:
+        column = safe[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+            continue
+        try:  # column-wise, so a large export is not one Python call per cell
+            risky = column.str.startswith(_FORMULA_STARTS, na=False).astype(bool)
+        except AttributeError:  # an object column holding no text at all
+            continue
+        if risky.any():
+            safe[name] = column.astype(object).where(~risky, "'" + column[risky].astype(str))
+    return safe
 
 
 def pager(prefix: str, total: int) -> tuple[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import pandas as pd
 
@@ -11,8 +13,9 @@ STATUSES = ("sent", "failed", "pending", "skipped")
 COLORS = {"sent": "#2e7d32", "failed": "#c62828", "pending": "#f9a825", "skipped": "#78909c"}
 
 
-def deliveries(rows: list[dict], zone: str, with_coach: bool) -> pd.DataFrame:
-    """One row per recipient and occurrence."""
+def deliveries(rows: list[dict], zone: str, with_coach: bool, when: Callable | None = None) -> pd.DataFrame:
+    """One row per recipient and occurrence; `when` formats times (default: fmt.local in the zone)."""
+    when = when or (lambda at: local(at, zone))
     records = [
         {
             "Coach": r["coach"],
@@ -22,8 +25,8 @@ def deliveries(rows: list[dict], zone: str, with_coach: bool) -> pd.DataFrame:
             "Status": r["status"],
             "Attempts": r["attempts"],
             "Last error": r["last_error"] or "",
-            "Sent at": local(r["sent_at"], zone),
-            "Updated": local(r["updated_at"], zone),
+            "Sent at": when(r["sent_at"]),
+            "Updated": when(r["updated_at"]),
             "Delivery id": r["id"],
         }
         for r in rows

@@ -205,6 +205,19 @@ message_templates = Table(
     CheckConstraint("length(body) BETWEEN 1 AND 5000", name="body_length"),
 )
 
+# Deliveries per (coach, UTC hour, message, status), kept by triggers on deliveries (migration 0006) in the same
+# transaction as every write: the Delivery Log's counts and chart read this instead of grouping every delivery.
+delivery_counts = Table(
+    "delivery_counts",
+    metadata,
+    Column("coach_id", String(36), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("message_id", String(36), primary_key=True),
+    Column("status", String(8), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Index("ix_delivery_counts_hour", "hour"),
+)
+
 audit_events = Table(
     "audit_events",
     metadata,

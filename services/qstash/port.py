@@ -47,6 +47,9 @@ class Scheduler(Protocol):
     def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
         """Publish one firing (optionally not before a unix time); returns the QStash message id."""
 
+    def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
+        """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch; their ids."""
+
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule of a (message, zone) pair; returns its id."""
 

@@ -10,6 +10,7 @@ from qstash import QStash
 from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimitExceededError
 
 from services.errors import SchedulerUnavailable
+from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import Firing, schedule_id_for
 
 
@@ -89,6 +90,16 @@ class QStashScheduler:
                 deduplication_id=deduplication_id,
             )
         return result.message_id
+
+    def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
+        """Publish fan-out chunks to the chunk endpoint with QStash's batch API (one request for all of them)."""
+        url = self.webhook_url + CHUNK_SUFFIX
+        requests = [
+            {"url": url, "body": body, "headers": self._forward, "retries": self.retries, "deduplication_id": dedup}
+            for body, dedup in chunks
+        ]
+        with _translated_errors("hand the fan-out's chunks to QStash"):
+            return [result.message_id for result in self.client.message.batch_json(requests)]
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule for a (message, zone) pair; returns its id."""

@@ -11,6 +11,7 @@ from services.domain import Actor, Client, Message
 from services.errors import NotFound
 from services.store import audit
 from services.store.base import Repository, matches_any, new_id, page_of, scoped
+from services.store.in_list import one_of
 
 
 class ClientRepository(Repository):
@@ -149,9 +150,13 @@ class ClientRepository(Repository):
         if not ids:
             return []
         with self.engine.connect() as conn:
-            rows = conn.execute(scoped(select(clients).where(clients.c.id.in_(ids)), clients.c.coach_id, actor)).all()
+            dialect = conn.dialect.name
+            query = select(clients).where(one_of(clients.c.id, ids, dialect))
+            rows = conn.execute(scoped(query, clients.c.coach_id, actor)).all()
             tags = defaultdict(list)
-            for client_id, tag in conn.execute(select(client_tags).where(client_tags.c.client_id.in_(ids))):
+            for client_id, tag in conn.execute(
+                select(client_tags).where(one_of(client_tags.c.client_id, ids, dialect))
+            ):
                 tags[client_id].append(tag)
         by_id = {row.id: _client(row, tags[row.id]) for row in rows}
         return [by_id[i] for i in ids if i in by_id]

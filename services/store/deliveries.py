@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, insert, or_, select
 
 from services.db.schema import deliveries, delivery_runs
+from services.store import batch_sql
 from services.store.base import Repository, new_id
+from services.store.in_list import one_of
 from services.store.upsert import insert_ignoring_conflicts
 
 
@@ -96,6 +98,48 @@ class DeliveryRepository(Repository):
         with self.engine.begin() as conn:
             return [(row.id, row.client_id) for row in conn.execute(query)]
 
+    def claim_batch(
+        self,
+        message_id: str,
+        coach_id: str,
+        slot: str,
+        client_ids: list[str],
+        claim: tuple[str, int, str, timedelta],
+    ) -> list[tuple[str, str]]:
+        """Create-and-claim these clients' rows in one statement; claim = (owner, retried, run id, lease).
+
+        Same result as `ensure_rows` + `claim` limited to these clients: new rows and free pending rows are taken,
+        rows held by someone else or already finished are not. Sorted so concurrent callers lock rows in one order.
+        """
+        owner, retried, run_id, lease = claim
+        if not client_ids:
+            return []
+        now = self.clock()
+        ordered = sorted(client_ids)
+        params = {"message_id": message_id, "coach_id": coach_id, "slot": slot, "owner": owner, "retried": retried}
+        params |= {"run_id": run_id, "lease_until": now + lease, "now": now}
+        with self.engine.begin() as conn:
+            dialect = conn.dialect.name
+            batch = batch_sql.claim_params(dialect, [new_id() for _ in ordered], ordered)
+            result = conn.execute(batch_sql.claim_statement(dialect), params | batch)
+            return [(row.id, row.client_id) for row in result]
+
+    def record_outcomes(self, sent: list[tuple[str, str]], failed: list[tuple[str, str, bool]]) -> None:
+        """Record a batch in one transaction: (delivery id, chat message id) sent; (id, error, permanent) failed."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if sent:
+                dialect = conn.dialect.name
+                conn.execute(batch_sql.sent_statement(dialect), batch_sql.sent_params(dialect, sent) | {"now": now})
+            if failed:
+                conn.execute(
+                    batch_sql.failed_statement(),
+                    [
+                        {"b_id": d, "b_status": "failed" if final else "pending", "b_error": error[:500], "b_now": now}
+                        for d, error, final in failed
+                    ],
+                )
+
     def mark_sent(self, delivery_id: str, chat_message_id: str) -> None:
         """Record a delivered message and release the claim."""
         now = self.clock()
@@ -141,7 +185,7 @@ class DeliveryRepository(Repository):
                 .group_by(deliveries.c.status, "held")
             )
             if client_ids is not None:
-                query = query.where(deliveries.c.client_id.in_(client_ids))
+                query = query.where(one_of(deliveries.c.client_id, client_ids, conn.dialect.name))
             rows = conn.execute(query)
             counts: dict[str, int] = {}
             for status, is_held, n in rows:

@@ -1,12 +1,13 @@
-"""The delivery log as support reads it: filtered pages, counts and per-day figures computed in SQL."""
+"""The delivery log as support reads it: keyset pages, counts and per-day figures from a summary, streamed export."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from sqlalchemy import Date, String, cast, func, select
+from sqlalchemy import Date, DateTime, String, and_, cast, func, or_, select
 
-from services.db.schema import accounts, clients, deliveries, delivery_runs
+from services.db.schema import accounts, clients, deliveries, delivery_counts, delivery_runs
 from services.db.schema import scheduled_messages as messages
 from services.domain import Actor
 from services.store.base import Repository, matches_any, page_of, scoped
@@ -34,17 +35,24 @@ class DeliveryLogRepository(Repository):
             query = query.where(matches_any(search, clients.c.name, messages.c.title, deliveries.c.last_error))
         return query
 
-    def page(self, actor: Actor, limit: int = 50, offset: int = 0, **filters) -> tuple[list[dict], int]:
-        """A page of deliveries (newest first) with client, message and coach names, and the total."""
-        query = (
+    def _listing(self, minutes: bool = False):
+        """Deliveries with client, message and coach names (joined by primary key, row by row of a page).
+
+        minutes=True: sent_at and updated_at come as the database's minute text/value without type conversion
+        (see `stream`).
+        """
+        times = [deliveries.c.updated_at, deliveries.c.sent_at]
+        if minutes:
+            times = [_minute(self.engine.dialect.name, column) for column in times]
+        return (
             select(
                 deliveries.c.id,
-                deliveries.c.updated_at,
+                times[0],
                 deliveries.c.slot,
                 deliveries.c.status,
                 deliveries.c.attempts,
                 deliveries.c.last_error,
-                deliveries.c.sent_at,
+                times[1],
                 deliveries.c.chat_message_id,
                 deliveries.c.message_id,
                 deliveries.c.client_id,
@@ -56,14 +64,71 @@ class DeliveryLogRepository(Repository):
             .join(clients, clients.c.id == deliveries.c.client_id)
             .join(accounts, accounts.c.id == deliveries.c.coach_id)
         )
-        query = self._filtered(query, actor, **filters)
+
+    def page(self, actor: Actor, limit: int = 50, offset: int = 0, **filters) -> tuple[list[dict], int]:
+        """A page of deliveries (newest first) by offset, and the total (small lists and tests; the page seeks)."""
+        query = self._filtered(self._listing(), actor, **filters)
         with self.engine.connect() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = conn.execute(page_of(query.order_by(deliveries.c.updated_at.desc(), deliveries.c.id), limit, offset))
             return [dict(r) for r in rows.mappings()], total
 
+    def seek(self, actor: Actor, limit: int = 25, after: tuple[datetime, str] | None = None, **filters) -> list[dict]:
+        """The page after `after` = (updated_at, id) of the previous page's last row, newest first.
+
+        Keyset paging: the index on (coach_id, updated_at DESC, id) or (updated_at DESC, id) walks straight to
+        the page, however deep, where OFFSET would read and drop every row before it.
+        """
+        query = self._filtered(self._listing(), actor, **filters)
+        if after is not None:
+            at, last_id = after
+            # The plain bound lets the index range start at the cursor; the OR breaks ties on id.
+            query = query.where(
+                deliveries.c.updated_at <= at,
+                or_(deliveries.c.updated_at < at, and_(deliveries.c.updated_at == at, deliveries.c.id > last_id)),
+            )
+        query = query.order_by(deliveries.c.updated_at.desc(), deliveries.c.id).limit(max(1, min(limit, 500)))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def stream(self, actor: Actor, batch: int = 5000, **filters) -> Iterator[dict]:
+        """Every delivery under the filters, newest first, from one server-side cursor (for the CSV export).
+
+        Times come truncated to the minute (what the log shows) in UTC, as a naive datetime on PostgreSQL and
+        'YYYY-MM-DD HH:MM' text on SQLite: converting a million of them per export is what would cost the time.
+        """
+        query = self._filtered(self._listing(minutes=True), actor, **filters)
+        query = query.order_by(deliveries.c.updated_at.desc(), deliveries.c.id)
+        with self.engine.connect() as conn:
+            for partition in conn.execution_options(yield_per=batch).execute(query).mappings().partitions():
+                yield from partition
+
+    def _summary(self, query, actor: Actor, status=None, message_id=None, coach_id=None, since=None, until=None):
+        """Apply the log's filters to a query over the summary table."""
+        query = scoped(query, delivery_counts.c.coach_id, actor)
+        for column, value in ((delivery_counts.c.status, status), (delivery_counts.c.message_id, message_id)):
+            if value:
+                query = query.where(column == value)
+        if coach_id:
+            query = query.where(delivery_counts.c.coach_id == coach_id)
+        if since:
+            query = query.where(delivery_counts.c.hour >= since)
+        if until:
+            query = query.where(delivery_counts.c.hour < until)
+        return query
+
     def status_counts(self, actor: Actor, **filters) -> dict[str, int]:
-        """Status → count under the same filters."""
+        """Status → count under the filters: from the summary, or counted live when it cannot answer exactly."""
+        if summary_answers(**filters):
+            n = func.sum(delivery_counts.c.n)
+            query = self._summary(select(delivery_counts.c.status, n), actor, **_no_search(filters))
+            query = query.group_by(delivery_counts.c.status).having(n > 0)
+            with self.engine.connect() as conn:
+                return {status: int(count) for status, count in conn.execute(query)}
+        return self._live_status_counts(actor, **filters)
+
+    def _live_status_counts(self, actor: Actor, **filters) -> dict[str, int]:
+        """Status → count grouped over deliveries (a search needs client and message names)."""
         query = (
             select(deliveries.c.status, func.count())
             .join(messages, messages.c.id == deliveries.c.message_id)
@@ -74,7 +139,21 @@ class DeliveryLogRepository(Repository):
             return dict(conn.execute(query).all())
 
     def per_day(self, actor: Actor, **filters) -> list[dict]:
-        """Deliveries per UTC day and status, for the chart."""
+        """Deliveries per UTC day and status, for the chart: from the summary when it can answer exactly."""
+        if not summary_answers(**filters):
+            return self._live_per_day(actor, **filters)
+        if self.engine.dialect.name == "sqlite":
+            day = func.date(delivery_counts.c.hour, type_=String).label("day")
+        else:
+            day = cast(delivery_counts.c.hour, Date).label("day")
+        n = func.sum(delivery_counts.c.n)
+        query = self._summary(select(day, delivery_counts.c.status, n), actor, **_no_search(filters))
+        query = query.group_by(day, delivery_counts.c.status).having(n > 0).order_by(day)
+        with self.engine.connect() as conn:
+            return [{"day": str(d)[:10], "status": s, "count": int(c)} for d, s, c in conn.execute(query)]
+
+    def _live_per_day(self, actor: Actor, **filters) -> list[dict]:
+        """Deliveries per UTC day and status grouped over deliveries (a search needs names)."""
         # SQLite has no DATE type (CAST gives a number); its date() gives the ISO day.
         if self.engine.dialect.name == "sqlite":
             day = func.date(deliveries.c.updated_at, type_=String).label("day")
@@ -121,3 +200,21 @@ class DeliveryLogRepository(Repository):
         """When a delivery last changed (health page)."""
         with self.engine.connect() as conn:
             return conn.scalar(select(func.max(deliveries.c.updated_at)))
+
+
+def summary_answers(since=None, until=None, search=None, **_filters) -> bool:
+    """True when the hourly summary gives exact figures: no text search, bounds on whole UTC hours."""
+    whole = all(t is None or t.astimezone(UTC).replace(minute=0, second=0, microsecond=0) == t for t in (since, until))
+    return whole and not search
+
+
+def _no_search(filters: dict) -> dict:
+    """The filters the summary understands."""
+    return {k: v for k, v in filters.items() if k != "search"}
+
+
+def _minute(dialect: str, column):
+    """A UTC time cut to the minute, left unconverted by the driver layer (see `stream`)."""
+    if dialect == "postgresql":
+        return func.date_trunc("minute", column, type_=DateTime()).label(column.name)
+    return func.substr(column, 1, 16, type_=String()).label(column.name)

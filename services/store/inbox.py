@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+
+from sqlalchemy import Text, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.db.schema import clients, inbox_messages
+from services.db.types import UTCDateTime
 from services.domain import Actor
 from services.store.base import Repository, page_of, scoped
 from services.store.upsert import insert_ignoring_conflicts
@@ -26,6 +30,18 @@ class InboxRepository(Repository):
         with self.engine.begin() as conn:
             return insert_ignoring_conflicts(conn, inbox_messages, [row]) == 1
 
+    def deliver_many(self, rows: list[tuple[str, str, str, str, str]]) -> set[str]:
+        """Store many (id, channel, coach chat id, client chat id, text) at once; returns the ids that were new."""
+        if not rows:
+            return set()
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ("ids", "channels", "coaches", "clients", "texts")
+                params = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
+                return set(conn.scalars(_PG_INSERT_NEW, params | {"now": now}))
+            return set(conn.scalars(_SQLITE_INSERT_NEW, {"rows": json.dumps(rows), "now": now}))
+
     def list(self, actor: Actor, client_id: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
         """Newest inbox messages the actor may see, with the client's name."""
         query = select(inbox_messages, clients.c.name.label("client"), clients.c.id.label("client_id")).join(
@@ -37,3 +53,29 @@ class InboxRepository(Repository):
         with self.engine.connect() as conn:
             rows = conn.execute(page_of(query.order_by(inbox_messages.c.created_at.desc()), limit, offset))
             return [dict(r) for r in rows.mappings()]
+
+
+# SQLite: the batch as one JSON array ("WHERE true" keeps ON CONFLICT from being read as part of the SELECT).
+_SQLITE_INSERT_NEW = text(
+    """
+    INSERT INTO inbox_messages (id, channel_id, coach_chat_id, client_chat_id, text, created_at)
+    SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, :now
+    FROM json_each(:rows) AS j WHERE true
+    ON CONFLICT DO NOTHING
+    RETURNING id
+    """
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+# PostgreSQL: the batch as arrays, so one short statement (parsed once by psycopg) carries any number of rows.
+_PG_INSERT_NEW = text(
+    """
+    INSERT INTO inbox_messages (id, channel_id, coach_chat_id, client_chat_id, text, created_at)
+    SELECT b.id, b.channel_id, b.coach_chat_id, b.client_chat_id, b.text, :now
+    FROM unnest(:ids, :channels, :coaches, :clients, :texts) AS b(id, channel_id, coach_chat_id, client_chat_id, text)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+    """
+).bindparams(
+    *(bindparam(name, type_=ARRAY(Text)) for name in ("ids", "channels", "coaches", "clients", "texts")),
+    bindparam("now", type_=UTCDateTime),
+)

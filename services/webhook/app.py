@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from flask import Flask, Response, jsonify, request
 
 from services.delivery import Answer
 from services.errors import UserError
+from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import WEBHOOK_PATH
 from services.qstash.request_auth import Proof
 from services.webhook.delivery_request import json_object, read_delivery
@@ -26,21 +28,23 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.config.update(test_config or {})
     app.extensions["scheduler_services"] = services
 
-    def proof() -> Proof | None:
+    def proof(chunk: bool = False) -> Proof | None:
         """The request's proof under the configured mode (read per request, so tests may switch it)."""
         raw = request.get_data(cache=True)
         headers = request.headers
-        return services.webhook_auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
+        auth = services.webhook_auth
+        if chunk:  # QStash signs the URL it delivers to: the chunk endpoint's own
+            auth = dataclasses.replace(auth, expected_url=auth.expected_url + CHUNK_SUFFIX)
+        return auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
 
     def first_use(shown: Proof) -> bool:
         """False for a signature seen before: a replay. Bearer-only requests carry no jti (see request_auth)."""
         claims = shown.signature
         return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
 
-    @app.post(WEBHOOK_PATH)
-    def process_scheduled_messages():
-        """Deliver one firing from QStash."""
-        shown = proof()
+    def handle(chunk: bool) -> Response:
+        """Verify, refuse replays, read the delivery and hand it to the fan-out (a whole firing or one chunk)."""
+        shown = proof(chunk)
         if shown is None:
             return _unauthorised()
         if not first_use(shown):
@@ -50,10 +54,23 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         delivery = read_delivery(request.headers, request.get_data(cache=True))
         if isinstance(delivery, Answer):
             return _reply(delivery)
-        signed_at = shown.signature.issued_at if shown.signature else None
-        answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
-        log.info("firing %s: %s", delivery.qstash_message_id, answer.status)
+        if chunk:
+            answer = services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
+        else:
+            signed_at = shown.signature.issued_at if shown.signature else None
+            answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
+        log.info("%s %s: %s", "chunk" if chunk else "firing", delivery.qstash_message_id, answer.status)
         return _reply(answer)
+
+    @app.post(WEBHOOK_PATH)
+    def process_scheduled_messages():
+        """Deliver one firing from QStash."""
+        return handle(chunk=False)
+
+    @app.post(WEBHOOK_PATH + CHUNK_SUFFIX)
+    def process_chunk():
+        """Deliver one chunk of a large fan-out (published by its firing through QStash's batch API)."""
+        return handle(chunk=True)
 
     @app.post("/api/qstash-schedule")
     def qstash_schedule():

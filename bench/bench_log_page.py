@@ -1,0 +1,116 @@
+"""The Delivery Log at 1,000,000 deliveries on PostgreSQL: fill time, page render vs the empty page, CSV export.
+
+Run: DATABASE_URL=postgresql://… python -m bench.bench_log_page [--clients 5000] [--messages 10000] [--per 100]
+A scratch database is created on that server and dropped afterwards. The page is rendered with Streamlit's
+AppTest for a coach and for support, first over the empty database and then over the filled one (same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from qstash import QStash
+from streamlit.testing.v1 import AppTest
+
+from bench.log_fill import fill
+from bench.scratch_db import scratch_database
+from services.bootstrap import build_services
+from services.config import load_settings
+from services.db.engine import make_engine, migrate
+from ui import log_export
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def render_seconds(services, account, rounds: int) -> float:
+    """Median seconds of a Delivery Log render (after one warm-up run)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["services"] = services
+    at.session_state["account"] = account
+    at.switch_page("pages/delivery_log.py").run()
+    assert not at.exception, at.exception
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    assert not at.exception, at.exception
+    return statistics.median(times)
+
+
+def rss_mb() -> float:
+    """This process's resident memory now."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+class Counting(io.RawIOBase):
+    """A sink that keeps nothing: the export's own memory is what is measured."""
+
+    def __init__(self):
+        self.bytes = 0
+
+    def write(self, data) -> int:
+        self.bytes += len(data)
+        return len(data)
+
+
+def main() -> None:
+    """Fill, render empty and full, export."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--per", type=int, default=100, help="deliveries per message")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, scratch_database("postgresql", Path(tmp)) as url:
+        migrate(url)
+        services = build_services(
+            load_settings(data_dir=Path(tmp)),
+            engine=make_engine(url),
+            qstash_client=QStash("unused", base_url="http://127.0.0.1:9", retry=False),  # the page publishes nothing
+        )
+        store = services.store
+        coach = store.accounts.insert(None, "a@example.com", "Coach A", "UTC", "coach", None)
+        other = store.accounts.insert(None, "b@example.com", "Coach B", "UTC", "coach", None)
+        support = store.accounts.insert(None, "s@example.com", "Support", "UTC", "support", None)
+        empty = {
+            who: render_seconds(services, acc, args.rounds) for who, acc in (("coach", coach), ("support", support))
+        }
+        started = time.perf_counter()
+        fill(store.engine, (coach.id, other.id), datetime.now(UTC), args.clients, args.messages, args.per, args.days)
+        filled = time.perf_counter() - started
+        total = args.messages * args.per
+        print(f"fill: {total:,} deliveries, {args.clients:,} clients, {args.messages:,} messages in {filled:.1f} s")
+        full = {
+            who: render_seconds(services, acc, args.rounds) for who, acc in (("coach", coach), ("support", support))
+        }
+        for who, seconds in full.items():
+            print(
+                f"Delivery Log render as {who}: {seconds:.3f} s at {total:,} deliveries vs {empty[who]:.3f} s "
+                f"empty (ratio {seconds / empty[who]:.1f}x; goal < 1 s and < 20x)"
+            )
+        before = rss_mb()
+        sink = Counting()
+        started = time.perf_counter()
+        rows = log_export.write_csv(services.delivery_log.stream(support.as_actor()), "UTC", sink)
+        seconds = time.perf_counter() - started
+        growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+        print(
+            f"CSV export (support, everything): {rows:,} rows, {sink.bytes / 2**20:.0f} MB in {seconds:.1f} s = "
+            f"{rows / seconds:,.0f} rows/s (goal >= 50,000); peak memory growth {max(0.0, growth):.0f} MB "
+            "(goal < 100 MB)"
+        )
+        store.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

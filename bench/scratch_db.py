@@ -1,0 +1,41 @@
+"""A throwaway database for a bench: a SQLite file, or a fresh database on DATABASE_URL's PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+def postgres_server() -> str | None:
+    """DATABASE_URL when it names PostgreSQL (psycopg 3 driver), else None."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql")):
+        return None
+    return url.replace("postgres://", "postgresql://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@contextmanager
+def scratch_database(kind: str, tmp: Path) -> Iterator[str]:
+    """Yield the URL of an empty database of this kind ("sqlite" or "postgresql"); dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        return
+    server = postgres_server()
+    if server is None:
+        raise SystemExit("set DATABASE_URL=postgresql://… to bench PostgreSQL")
+    name = f"cms_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,89 @@
+"""The Delivery Log's summary stays equal to the deliveries it counts; the log's queries never scan deliveries."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, event
+
+from bench.log_fill import fill
+from services.db.schema import scheduled_messages
+from services.domain import Actor
+from services.store import Store
+from tests import factories
+
+LEASE = timedelta(seconds=60)
+
+
+def _same_as_live(store, actor, **filters):
+    """The summary's figures equal the ones grouped over deliveries."""
+    assert store.log.status_counts(actor, **filters) == store.log._live_status_counts(actor, **filters)
+    assert store.log.per_day(actor, **filters) == store.log._live_per_day(actor, **filters)
+
+
+def test_summary_follows_every_kind_of_write(store, clock):
+    """Claims, outcomes, a support retry, a released deadline and a deleted message all keep it exact."""
+    coach = factories.coach(store)
+    people = factories.clients(store, coach, [(f"C{i}", "UTC", []) for i in range(6)])
+    ids = [c.id for c in people]
+    message = store.messages.insert(coach.as_actor(), factories.once_values(store, coach))
+    other = store.messages.insert(coach.as_actor(), factories.once_values(store, coach))
+    d = store.deliveries
+    d.ensure_rows(message.id, coach.id, "once", [], {ids[5]: "inactive"})
+    run = d.start_run(message.id, coach.id, "q", 0, "once", None)
+    rows = d.claim_batch(message.id, coach.id, "once", ids[:5], ("q", 0, run, LEASE))
+    clock.advance(hours=3)
+    d.record_outcomes(
+        [(rows[0][0], "c0"), (rows[1][0], "c1")], [(rows[2][0], "no", True), (rows[3][0], "later", False)]
+    )
+    d.mark_sent(rows[4][0], "c4")
+    d.reopen([rows[2][0]])
+    clock.advance(days=1)
+    again = d.claim_batch(message.id, coach.id, "once", ids[:5], ("q", 1, run, LEASE))
+    assert len(again) == 2
+    d.release_unsent(run)
+    run2 = d.start_run(other.id, coach.id, "q2", 0, "once", None)
+    d.claim_batch(other.id, coach.id, "once", ids, ("q2", 0, run2, LEASE))
+    actor = coach.as_actor()
+    _same_as_live(store, actor)
+    _same_as_live(store, actor, status="pending", since=clock() - timedelta(hours=2))
+    with store.engine.begin() as conn:
+        conn.execute(delete(scheduled_messages).where(scheduled_messages.c.id == other.id))
+    _same_as_live(store, actor)
+    assert store.log.status_counts(actor) == {"sent": 3, "pending": 2, "skipped": 1}
+
+
+@pytest.mark.postgres
+def test_log_queries_use_indexes_not_a_scan_of_deliveries(postgres_url, clock):
+    """EXPLAIN every query the log page makes over 50,000 deliveries: no sequential scan of deliveries."""
+    from sqlalchemy import text
+
+    from services.db.engine import make_engine
+    from services.db.schema import metadata
+
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in metadata.sorted_tables) + " CASCADE"))
+    store = Store(engine, clock)
+    coaches = (factories.coach(store), factories.coach(store, email="b@example.com"))
+    support = factories.account(store, "s@example.com", "Sky", "support", "UTC")
+    fill(engine, (coaches[0].id, coaches[1].id), datetime.now(UTC), clients=400, messages=2000, per=25, days=90)
+    statements = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "deliver" in statement and not statement.startswith("EXPLAIN"):
+            statements.append((statement, parameters))
+
+    for actor in (coaches[0].as_actor(), Actor(support.id, "support")):
+        for filters in ({}, {"status": "failed"}, {"since": datetime.now(UTC) - timedelta(days=7)}):
+            store.log.status_counts(actor, **filters)
+            store.log.per_day(actor, **filters)
+            first = store.log.seek(actor, limit=25, **filters)
+            store.log.seek(actor, limit=25, after=(first[-1]["updated_at"], first[-1]["id"]), **filters)
+    event.remove(engine, "before_cursor_execute", capture)
+    assert len(statements) == 24
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "Seq Scan on deliveries" not in plan, f"{statement}\n{plan}"
+    engine.dispose()
