@@ -1,9 +1,11 @@
-"""Run every benchmark: python -m bench (or `make bench`)."""
+"""Run every benchmark: python -m bench (or `make bench`); the Delivery Log one only when DATABASE_URL is PostgreSQL."""
 
 import subprocess
 import sys
 
-BENCHES = ["bench.bench_local_qstash", "bench.bench_fanout"]
+from bench.scratch_db import postgres_server
+
+BENCHES = ["bench.bench_local_qstash", "bench.bench_fanout"] + (["bench.bench_log_page"] if postgres_server() else [])
 
 if __name__ == "__main__":
     failed = [name for name in BENCHES if subprocess.call([sys.executable, "-m", name]) != 0]

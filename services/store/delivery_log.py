@@ -100,6 +100,9 @@ class DeliveryLogRepository(Repository):
         query = self._filtered(self._listing(minutes=True), actor, **filters)
         query = query.order_by(deliveries.c.updated_at.desc(), deliveries.c.id)
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # A cursor is planned for its first rows (nested loops); an export reads them all (hash joins).
+                conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
             for partition in conn.execution_options(yield_per=batch).execute(query).mappings().partitions():
                 yield from partition
 
