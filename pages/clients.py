@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import client_forms, fmt, runtime
+from ui import client_forms, client_import_form, fmt, runtime
 
 account = runtime.require_account()
 clients = runtime.services().clients
@@ -55,6 +55,8 @@ st.download_button(
 
 with st.expander("Add client", icon=":material/person_add:", expanded=total == 0):
     client_forms.add_form(clients, account, coach_names)
+with st.expander("Import clients from CSV", icon=":material/upload_file:"):
+    client_import_form.show(clients, account, coach_names)
 
 st.subheader("Edit a client")
 names = {c.id: f"{c.name} · {c.timezone}" + ("" if c.active else " · inactive") for c in rows}

@@ -1,9 +1,11 @@
-"""Inbox: the local chat gateway's messages (embedded mode), per client, newest first."""
+"""Inbox: the local chat gateway's messages (embedded mode), newest first, by client; it updates by itself."""
 
 import streamlit as st
 
-from ui import runtime
+from ui import fmt, runtime
 from ui.fmt import literal, local
+
+REFRESH_SECONDS = 5
 
 account = runtime.require_account()
 inbox = runtime.services().inbox
@@ -12,27 +14,36 @@ st.title("Inbox")
 if inbox is None:  # not in the navigation when chat goes to Stream; refuse if reached anyway
     st.info("Messages go to Stream Chat here: open them in Stream's dashboard.")
     st.stop()
-st.caption("In the offline demo, delivered messages land here instead of Stream Chat.")
+st.caption(
+    f"In the offline demo, delivered messages land here instead of Stream Chat. Updates every {REFRESH_SECONDS} s."
+)
 
 clients = {c.id: c.name for c in inbox.clients(actor)}
-left, right = st.columns([3, 1])
+left, right = st.columns([3, 1], vertical_alignment="bottom")
 client_id = left.selectbox(
     "Client", list(clients), format_func=clients.get, index=None, key="inbox_client", placeholder="All clients"
 )
 right.button("Refresh", key="inbox_refresh", icon=":material/refresh:")
 
-with st.spinner("Loading messages…"):
-    messages = inbox.messages(actor, client_id=client_id)
-if not messages:
-    st.info("No messages yet. Scheduled messages appear here when they are delivered.")
 
-by_client: dict[str, list[dict]] = {}
-for message in messages:  # newest first, so clients are ordered by their latest message
-    by_client.setdefault(message["client"], []).append(message)
-for name, received in by_client.items():
-    with st.container(border=True):
-        st.markdown(f"**{literal(name)}** · {len(received)} message(s)")
-        for message in received:
-            with st.chat_message("assistant", avatar=":material/sports:"):
-                st.caption(local(message["created_at"], account.timezone))
-                st.text(message["text"])
+@st.fragment(run_every=REFRESH_SECONDS)
+def conversation() -> None:
+    """One page of messages, newest first; only this part reruns while the page stays open."""
+    total = inbox.count(actor, client_id=client_id)
+    limit, offset = fmt.pager("inbox", total)
+    messages = inbox.messages(actor, client_id=client_id, limit=limit, offset=offset)
+    if not messages:
+        st.info("No messages yet. Scheduled messages appear here when they are delivered.")
+    by_client: dict[str, list[dict]] = {}
+    for message in messages:  # newest first, so clients are ordered by their latest message
+        by_client.setdefault(message["client"], []).append(message)
+    for name, received in by_client.items():
+        with st.container(border=True):
+            st.markdown(f"**{literal(name)}** · {len(received)} message(s) on this page")
+            for message in received:
+                with st.chat_message("assistant", avatar=":material/sports:"):
+                    st.caption(local(message["created_at"], account.timezone))
+                    st.text(message["text"])
+
+
+conversation()

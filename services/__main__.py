@@ -1,4 +1,4 @@
-"""Command line: `python -m services migrate | create-user | seed | check-config`."""
+"""Command line: `python -m services migrate | create-user | seed | check-config | show-demo-keys`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("local-qstash", help="run the embedded QStash server with this install's keys")
     commands.add_parser("check-config", help="validate settings and say which backends are used")
+    commands.add_parser("show-demo-keys", help="offline demo only: the scheduler API key and demo coach ids")
     args = parser.parse_args(argv)
     try:
         settings = config.load_settings()
@@ -112,12 +113,30 @@ def _database_parts(settings) -> list[tuple[str, str]]:
     ]
 
 
+def _show_demo_keys(settings, _args) -> int:
+    """Print `export KEY=…` and `export COACH_ID=…` for the README's curl examples (embedded demo only)."""
+    from services.bootstrap import build_services
+    from services.demo_keys import lines
+    from services.errors import UserError
+
+    if settings.database_url:  # checked before anything connects to a production database
+        print("Error: show-demo-keys works in the offline demo only, not with DATABASE_URL.", file=sys.stderr)
+        return 1
+    try:
+        print("\n".join(lines(build_services(settings))))
+    except UserError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS = {
     "migrate": _migrate,
     "create-user": _create_user,
     "seed": _seed,
     "check-config": _check_config,
     "local-qstash": _local_qstash,
+    "show-demo-keys": _show_demo_keys,
 }
 
 if __name__ == "__main__":

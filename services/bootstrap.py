@@ -106,7 +106,13 @@ def build_services(
         accounts=AccountService(store),
         support=SupportService(store, scheduler),
         inbox=InboxService(store) if local_inbox else None,
-        auth=SignIn(_default_auth(settings, store), store.sign_in_failures, clock),
+        auth=SignIn(
+            _default_auth(settings, store),
+            store.sign_in_failures,
+            clock,
+            # The demo's logins are listed on the sign-in page only offline: SQLite and local accounts.
+            demo_accounts=store.accounts if settings.embedded_database and not settings.supabase_auth else None,
+        ),
         # The provider's send limit applies to Stream; the local inbox has none.
         delivery=DeliveryService(
             store,

@@ -7,7 +7,7 @@ schedules, so a client moved to a new zone is not silently left without a QStash
 
 from __future__ import annotations
 
-from services import directory, validation
+from services import client_import, directory, validation
 from services.domain import Actor, Client
 from services.errors import Forbidden, SchedulerUnavailable, UserError
 from services.schedules import ScheduleService
@@ -70,6 +70,16 @@ class ClientService:
         if after.active != before.active or (after.active and after.timezone != before.timezone):
             self._resync(after.coach_id)
         return after
+
+    def read_import(self, data: bytes) -> client_import.ImportPreview:
+        """A CSV file's rows, each with its problem, before anything is written."""
+        return client_import.read(self.store, data)
+
+    def run_import(self, actor: Actor, preview: client_import.ImportPreview, coach_id: str | None = None) -> int:
+        """Write every previewed row in one transaction (or none); returns how many clients were added."""
+        added = client_import.write(self.store, actor, coach_id, preview)
+        self._resync(coach_id if actor.sees_all_coaches else actor.account_id)
+        return added
 
     def _resync(self, coach_id: str) -> None:
         """Re-register the coach's recurring per-client-zone schedules, whose zone groups may have changed."""

@@ -53,6 +53,13 @@ COACHES = [
         ],
     ),
 ]
+# What the sign-in page lists in the offline demo (and nowhere else).
+DEMO_LOGINS = (
+    ("coach@example.com", "coach Casey, New York, 13 clients"),
+    ("morgan@example.com", "coach Morgan, London, 12 clients"),
+    ("support@example.com", "support: every coach's schedules and deliveries"),
+    ("admin@example.com", "admin: accounts and roles"),
+)
 ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Tokyo", "Australia/Sydney"]
 TAGS = [["vip"], ["beginner"], ["beginner", "nutrition"], ["advanced"], ["nutrition"]]
 _NS = uuid.UUID("6f1c1a52-95a8-4f2e-9d0d-6d2a8b1c0d11")

@@ -50,6 +50,7 @@ class Client:
     timezone: str
     active: bool
     tags: tuple[str, ...] = ()
+    email: str | None = None
 
     @property
     def first_name(self) -> str:

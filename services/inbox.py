@@ -16,6 +16,10 @@ class InboxService:
         """The actor's clients, for the filter."""
         return self.store.clients.list(actor, limit=limit)
 
-    def messages(self, actor: Actor, client_id: str | None = None, limit: int = 200) -> list[dict]:
+    def messages(self, actor: Actor, client_id: str | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
         """Newest messages first, with the client's name."""
-        return self.store.inbox.list(actor, client_id=client_id, limit=limit)
+        return self.store.inbox.list(actor, client_id=client_id, limit=limit, offset=offset)
+
+    def count(self, actor: Actor, client_id: str | None = None) -> int:
+        """How many messages there are (all, or one client's), for paging."""
+        return self.store.inbox.count(actor, client_id=client_id)

@@ -9,8 +9,10 @@ import math
 from datetime import datetime, timedelta
 
 from services.auth import Authenticator
+from services.demo_seed import DEMO_LOGINS, DEMO_PASSWORD
 from services.domain import Account
 from services.errors import SignInUnavailable, UserError
+from services.store.accounts import AccountRepository
 from services.store.base import Clock
 from services.store.guards import SignInFailureRepository
 from services.validation import normalised_email
@@ -28,12 +30,24 @@ class SignIn:
         clock: Clock,
         limit: int = 5,
         window: timedelta = timedelta(minutes=15),
+        demo_accounts: AccountRepository | None = None,
     ):
         self.backend = backend
         self.failures = failures
         self.clock = clock
         self.limit = limit
         self.window = window
+        self.demo_accounts = demo_accounts  # set only in the embedded demo (local accounts, SQLite)
+
+    def demo_logins(self) -> list[tuple[str, str, str]]:
+        """(email, password, who) of the seeded demo accounts, in the embedded demo only; [] anywhere else."""
+        if self.demo_accounts is None:
+            return []
+        return [
+            (email, DEMO_PASSWORD, who)
+            for email, who in DEMO_LOGINS
+            if self.demo_accounts.find_by_email(email) is not None
+        ]
 
     def login(self, email: str, password: str, browser: str | None = None) -> Account:
         """The account for these credentials, unless this account or browser failed too often lately."""

@@ -89,3 +89,31 @@ def test_demo_seed_never_touches_database_url(tmp_path, monkeypatch):
     services = replace(embedded, settings=load_settings(data_dir=tmp_path, database_url="postgresql://example/db"))
     with pytest.raises(UserError, match=r"never into DATABASE_URL"):
         seed(services)
+
+
+def test_show_demo_keys_prints_the_key_and_a_coach_id_for_the_guide(tmp_path):
+    """Following the README, a developer runs `python -m services show-demo-keys` after seeding: it prints
+    `export KEY=…` (the webhook's bearer key) and `export COACH_ID=…` (Casey's id), ready to eval."""
+    services = build_services(
+        load_settings(data_dir=tmp_path), qstash_client=QStash("t", base_url="http://127.0.0.1:1", retry=False)
+    )
+    seed(services)
+    result = _run(["show-demo-keys"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    from services import local_secrets
+
+    key = local_secrets.load_or_create(tmp_path)["scheduler_api_key"]
+    casey = services.store.accounts.find_by_email("coach@example.com")[0]
+    assert f"export KEY={key}" in result.stdout
+    assert f"export COACH_ID={casey.id}  # coach@example.com (Casey Coach)" in result.stdout
+
+
+def test_show_demo_keys_refuses_outside_the_offline_demo(tmp_path):
+    """With a production database or a configured key, it prints nothing secret and says why."""
+    production = _run(["show-demo-keys"], tmp_path, DATABASE_URL="postgresql://db.example/x")
+    assert production.returncode == 1
+    assert "offline demo only" in production.stderr
+    assert production.stdout == ""
+    keyed = _run(["show-demo-keys"], tmp_path, SCHEDULER_API_KEY="prod-secret-key")
+    assert keyed.returncode == 1
+    assert "prod-secret-key" not in keyed.stdout + keyed.stderr

@@ -20,8 +20,10 @@ def login_page() -> None:
     st.caption("Schedule chat messages to your clients: once, daily, weekly or on any cron rule.")
     with st.form("login_form"):
         email = st.text_input("Email", key="login_email", autocomplete="email")
-        password = st.text_input("Password", type="password", key="login_password")
+        # autocomplete lets password managers fill (and offer to save) the password.
+        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
         submitted = st.form_submit_button("Log in", type="primary")
+    _demo_logins()
     if submitted:
         try:
             found = runtime.services().auth.login(email, password, runtime.browser_id())
@@ -34,6 +36,17 @@ def login_page() -> None:
             return
         runtime.log_in(found)
         st.rerun()
+
+
+def _demo_logins() -> None:
+    """In the offline demo only: which logins exist, so a first visit needs no README."""
+    logins = runtime.services().auth.demo_logins()
+    if not logins:
+        return
+    with st.container(border=True):
+        st.markdown("**Demo logins** (offline demo only)")
+        for email, password, who in logins:
+            st.markdown(f"- `{email}` / `{password}` — {fmt.literal(who)}")
 
 
 def has_local_inbox(services: Services) -> bool:

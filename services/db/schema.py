@@ -69,6 +69,7 @@ clients = Table(
     Column("timezone", String(64), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("email", String(254)),  # optional: filled by the CSV import
 )
 
 client_tags = Table(

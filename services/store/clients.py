@@ -213,4 +213,5 @@ def _client(row, tags) -> Client:
         timezone=row.timezone,
         active=row.active,
         tags=tuple(sorted(tags)),
+        email=row.email,
     )

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, text
 from services.store.accounts import AccountRepository
 from services.store.audit import AuditRepository
 from services.store.base import Clock, utc_now
+from services.store.client_import import ClientImportRepository
 from services.store.clients import ClientRepository
 from services.store.deliveries import DeliveryRepository
 from services.store.delivery_log import DeliveryLogRepository
@@ -24,6 +25,7 @@ class Store:
         self.clock = clock
         self.accounts = AccountRepository(engine, clock)
         self.clients = ClientRepository(engine, clock)
+        self.client_import = ClientImportRepository(engine, clock)
         self.messages = MessageRepository(engine, clock)
         self.message_templates = TemplateRepository(engine, clock)
         self.deliveries = DeliveryRepository(engine, clock)

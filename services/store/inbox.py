@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Text, bindparam, select, text
+from sqlalchemy import Text, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.db.schema import clients, inbox_messages
@@ -44,15 +44,26 @@ class InboxRepository(Repository):
 
     def list(self, actor: Actor, client_id: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
         """Newest inbox messages the actor may see, with the client's name."""
-        query = select(inbox_messages, clients.c.name.label("client"), clients.c.id.label("client_id")).join(
-            clients, clients.c.chat_user_id == inbox_messages.c.client_chat_id
+        query = self._visible(
+            select(inbox_messages, clients.c.name.label("client"), clients.c.id.label("client_id")), actor, client_id
         )
-        query = scoped(query, clients.c.coach_id, actor)
-        if client_id:
-            query = query.where(clients.c.id == client_id)
+        order = (inbox_messages.c.created_at.desc(), inbox_messages.c.id)
         with self.engine.connect() as conn:
-            rows = conn.execute(page_of(query.order_by(inbox_messages.c.created_at.desc()), limit, offset))
+            rows = conn.execute(page_of(query.order_by(*order), limit, offset))
             return [dict(r) for r in rows.mappings()]
+
+    def count(self, actor: Actor, client_id: str | None = None) -> int:
+        """How many inbox messages the actor may see (for paging)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(self._visible(select(func.count()).select_from(inbox_messages), actor, client_id))
+
+    @staticmethod
+    def _visible(query, actor: Actor, client_id: str | None):
+        """Messages of the actor's clients (joined by chat user id), optionally one client's."""
+        query = scoped(
+            query.join(clients, clients.c.chat_user_id == inbox_messages.c.client_chat_id), clients.c.coach_id, actor
+        )
+        return query.where(clients.c.id == client_id) if client_id else query
 
 
 # SQLite: the batch as one JSON array ("WHERE true" keeps ON CONFLICT from being read as part of the SELECT).

@@ -67,3 +67,21 @@ def test_qstash_unreachable_is_a_warning_without_secrets(as_user, seeded, qstash
 
     page = " ".join(w.value for w in at.warning)
     assert all(secret not in page for secret in resolved_secrets(seeded.settings).values())
+
+
+def test_inbox_updates_by_itself_pages_and_filters(as_user, seeded):
+    """Casey keeps the Inbox open: its list is a fragment that reruns every few seconds, so new messages appear
+    without a click; 12 welcome messages page at 10 a page; choosing Blair shows only Blair's conversation."""
+    fire_welcome(seeded)
+    at = as_user().switch_page("pages/inbox.py").run()
+    assert any("Updates every 5 s." in c.value for c in at.caption)
+    at.selectbox(key="inbox_page_size").set_value(10).run()
+    assert len(at.text) == 10
+    assert any("Showing 1–10 of 12" in c.value for c in at.caption)
+    at.number_input(key="inbox_page").set_value(2).run()
+    assert len(at.text) == 2
+    casey = account(seeded, "coach@example.com").as_actor()
+    blair = next(c.id for c in seeded.store.clients.list(casey) if c.name == "Blair Chen")
+    at.selectbox(key="inbox_client").set_value(blair).run()
+    assert [t.value for t in at.text] == ["Welcome aboard, Blair! — Casey Coach"]
+    assert any("Showing 1–1 of 1" in c.value for c in at.caption)
