@@ -1,7 +1,7 @@
 """merge the parallel branches of the history; row-level security on the tables they added
 
 Revision ID: 0008
-Revises: 0006, 0006s, 0007d
+Revises: 0006, 0006s, 0008d
 Create Date: 2026-11-30 13:20:00
 
 0006s enabled row-level security on every table that existed then and revoked the Supabase API roles' grants
@@ -12,7 +12,7 @@ too, with no policy: through the Data API `anon` and `authenticated` read and wr
 from alembic import op
 
 revision = "0008"
-down_revision = ("0006", "0006s", "0007d")
+down_revision = ("0006", "0006s", "0008d")
 branch_labels = None
 depends_on = None
 
