@@ -59,7 +59,9 @@ with st.expander("Import clients from CSV", icon=":material/upload_file:"):
     client_import_form.show(clients, account, coach_names)
 
 st.subheader("Edit a client")
-names = {c.id: f"{c.name} · {c.timezone}" + ("" if c.active else " · inactive") for c in rows}
+# The browser sends the chosen label back: a label holding the zone or the active state would change with the
+# edit just saved, close the form and lose the next click (see Schedules), so it names the client only.
+names = {c.id: f"{c.name} · {c.id[:8]}" for c in rows}
 selected = st.selectbox(
     "Client",
     list(names),

@@ -161,3 +161,14 @@ def test_support_sees_every_coach_and_adds_for_one(as_user, seeded):
     at = add(at, "Pat Pine", "Europe/Dublin", coach=morgan.id)
     assert at.success[0].value == "Added Pat Pine."
     assert "Pat Pine" in clients_of(seeded, "morgan@example.com")
+
+
+def test_the_client_being_edited_keeps_its_entry_across_saves(as_user, seeded):
+    """Casey deactivates Blair, then moves her to Berlin without choosing her again: Blair's entry in the picker
+    did not change with the first save, so in the browser the form stays open for the second."""
+    blair = clients_of(seeded)["Blair Chen"]
+    at = open_page(as_user)
+    at.selectbox(key="clients_selected").set_value(blair.id).run()
+    before = at.selectbox(key="clients_selected").proto.options[:]
+    at = edit(at, blair.id, active=False)
+    assert at.selectbox(key="clients_selected").proto.options[:] == before
