@@ -200,8 +200,11 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is required for browser tests on CI but {CHROMIUM} is missing")
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A rerun on a loaded 2-core machine can take far longer than Playwright's 5 s default: wait for what the
+    # person would see, for up to 30 s, in every expectation.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

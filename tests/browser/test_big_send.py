@@ -30,14 +30,16 @@ def test_twice_a_day_rule_is_confirmed_before_it_is_saved(product, browser, shot
         wait_for_rerun(page)
         page.get_by_role("button", name="Schedule Message").click()
         question = page.get_by_test_id("stAlertContentWarning").filter(has_text="This message goes to 12 clients")
-        expect(question).to_contain_text("At 09:00 and 17:00 (America/New_York). It sends more than once a day.")
+        expect(question).to_contain_text(
+            "At 09:00 and 17:00 (America/New_York). It sends more than once a day.", timeout=30_000
+        )
         wait_for_rerun(page)
         question.scroll_into_view_if_needed()  # the page scrolls inside Streamlit's main area, not the document
         page.screenshot(path=str(shots / "compose-confirmation.png"))
         page.get_by_role("button", name="Yes, schedule it").click()
         success = page.get_by_test_id("stAlertContentSuccess")
         expect(success).to_contain_text("Scheduled “Twice a day”", timeout=30_000)
-        expect(page.get_by_role("button", name="Yes, schedule it")).to_have_count(0)
+        expect(page.get_by_role("button", name="Yes, schedule it")).to_have_count(0, timeout=30_000)
     except Exception:
         page.screenshot(path=str(shots / "compose-confirmation-failure.png"), full_page=True)
         raise
