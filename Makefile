@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # pytest-xdist workers for `make test`; 3 measured fastest on a 2-core machine (tests wait on I/O a lot).
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 
 .PHONY: run test lint bench migrate clean
 
