@@ -15,16 +15,7 @@ search_col, tag_col, status_col, coach_col = st.columns([2, 1, 1, 2])
 search = search_col.text_input("Search name", key="clients_search")
 tag = tag_col.selectbox("Tag", clients.tags(actor), index=None, key="clients_tag", placeholder="All")
 status = status_col.selectbox("Status", ["active", "inactive"], index=None, key="clients_status", placeholder="All")
-coach_id = None
-if coach_names is not None:
-    coach_id = coach_col.selectbox(
-        "Coach",
-        list(coach_names),
-        format_func=coach_names.get,
-        index=None,
-        key="clients_coach",
-        placeholder="All coaches",
-    )
+coach_id = fmt.coach_filter(coach_col, coach_names, "clients_coach")
 
 
 def fetch(limit: int, offset: int):

@@ -17,10 +17,7 @@ fmt.show_flash("log_flash")
 filters = {}
 top = st.columns(4 if actor.sees_all_coaches else 3)
 if actor.sees_all_coaches:
-    coaches = log.coach_names(actor)
-    filters["coach_id"] = top[-1].selectbox(
-        "Coach", list(coaches), format_func=coaches.get, index=None, key="log_coach", placeholder="All coaches"
-    )
+    filters["coach_id"] = fmt.coach_filter(top[-1], log.coach_names(actor), "log_coach")
 filters["status"] = top[0].selectbox("Status", log_views.STATUSES, index=None, key="log_status", placeholder="All")
 messages = log.message_titles(actor, coach_id=filters.get("coach_id"))
 filters["message_id"] = top[1].selectbox(

@@ -15,11 +15,7 @@ status_col, kind_col, search_col, coach_col = st.columns([1, 1, 2, 2])
 status = status_col.selectbox("Status", schedule_table.STATUSES, index=None, key="list_status", placeholder="All")
 kind = kind_col.selectbox("Kind", schedule_table.KINDS, index=None, key="list_kind", placeholder="All")
 search = search_col.text_input("Search title or text", key="list_search")
-coach_id = None
-if coach_names is not None:
-    coach_id = coach_col.selectbox(
-        "Coach", list(coach_names), format_func=coach_names.get, index=None, key="list_coach", placeholder="All coaches"
-    )
+coach_id = fmt.coach_filter(coach_col, coach_names, "list_coach")
 
 
 def fetch(limit: int, offset: int):

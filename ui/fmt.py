@@ -94,6 +94,15 @@ def all_pages(fetch, limit: int = 500, cap: int = 10_000) -> list[dict]:
     return rows
 
 
+def coach_filter(column, coach_names: dict[str, str] | None, key: str) -> str | None:
+    """Support's "Coach" filter (None = all coaches); nothing is drawn for a coach, who sees only their own."""
+    if coach_names is None:
+        return None
+    return column.selectbox(
+        "Coach", list(coach_names), format_func=coach_names.get, index=None, key=key, placeholder="All coaches"
+    )
+
+
 def show_flash(key: str) -> None:
     """Show (once) the outcome an action stored as (kind, text) before its rerun."""
     # Always one container, empty or not: a message that appears for one run only would shift every element
