@@ -1,5 +1,7 @@
 """Routes: publish, batch, messages (get / cancel) and signing keys."""
 
+import logging
+
 from flask import Blueprint, jsonify, request
 
 from local_qstash import messages
@@ -9,6 +11,7 @@ from local_qstash.views import message_json
 from local_qstash.web import base_spec, error, raw_tail
 
 bp = Blueprint("messages", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.post("/v2/publish/<path:destination>")
@@ -16,6 +19,7 @@ def publish(destination):
     """Store a message for delivery; a dedup hit answers 202 with the first id."""
     spec = parse_spec(request.headers.items(), base_spec(raw_tail("/v2/publish/"), request.get_data()))
     message_id, duplicate = messages.publish(core().db, spec, core().now_ms())
+    log.info("message published", extra={"qstash_message_id": message_id, "deduplicated": duplicate})
     if duplicate:
         return jsonify(messageId=message_id, deduplicated=True), 202
     core().wake()
@@ -36,6 +40,7 @@ def batch():
         body = body.encode() if isinstance(body, str) else bytes(body)
         spec = parse_spec((item.get("headers") or {}).items(), base_spec(item.get("destination"), body))
         message_id, duplicate = messages.publish(core().db, spec, core().now_ms())
+        log.info("message published in a batch", extra={"qstash_message_id": message_id, "deduplicated": duplicate})
         answers.append({"messageId": message_id, **({"deduplicated": True} if duplicate else {})})
     core().wake()
     return jsonify(answers), 201

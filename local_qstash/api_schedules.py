@@ -1,5 +1,7 @@
 """Routes: create (upsert) / get / list / delete / pause / resume schedules."""
 
+import logging
+
 from flask import Blueprint, jsonify, request
 
 from local_qstash import schedules
@@ -9,6 +11,7 @@ from local_qstash.views import schedule_json
 from local_qstash.web import base_spec, error, raw_tail
 
 bp = Blueprint("schedules", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/v2/schedules")
@@ -34,6 +37,7 @@ def create_or_toggle(rest):
         core().db, request.headers.get("Upstash-Schedule-Id"), cron_text, spec, core().now_ms()
     )
     core().wake()
+    log.info("schedule saved", extra={"schedule_id": schedule_id})
     return jsonify(scheduleId=schedule_id), 201
 
 
@@ -51,6 +55,7 @@ def delete_schedule(schedule_id):
     """Delete a schedule; messages it already created are not touched."""
     if not schedules.delete(core().db, schedule_id):
         return error(404, f"schedule {schedule_id} not found")
+    log.info("schedule deleted", extra={"schedule_id": schedule_id})
     return "", 200
 
 
@@ -62,4 +67,5 @@ def toggle(schedule_id, action):
     if not schedules.set_paused(core().db, schedule_id, action == "pause", core().now_ms()):
         return error(404, f"schedule {schedule_id} not found")
     core().wake()
+    log.info("schedule %sd", action, extra={"schedule_id": schedule_id})
     return "", 200

@@ -1,14 +1,12 @@
 """Flask app factory: bearer-token auth, JSON errors, and the QStash route blueprints."""
 
-import hmac
-
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from local_qstash import api_dlq, api_health, api_logs, api_messages, api_schedules
+from local_qstash import api_dlq, api_health, api_logs, api_messages, api_metrics, api_schedules
 from local_qstash.options import BadRequest
 from local_qstash.state import EXTENSION, Core
-from local_qstash.web import error
+from local_qstash.web import bearer_ok, error
 
 
 def create_app(state: Core) -> Flask:
@@ -18,7 +16,7 @@ def create_app(state: Core) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION] = state
-    for module in (api_health, api_messages, api_schedules, api_logs, api_dlq):
+    for module in (api_health, api_metrics, api_messages, api_schedules, api_logs, api_dlq):
         app.register_blueprint(module.bp)
 
     @app.before_request
@@ -26,9 +24,7 @@ def create_app(state: Core) -> Flask:
         """Every /v2 call needs the bearer token (compared in constant time)."""
         if not request.path.startswith("/v2/"):
             return None
-        sent = request.headers.get("Authorization", "")
-        expected = f"Bearer {state.config.token}"
-        if not hmac.compare_digest(sent.encode(), expected.encode()):
+        if not bearer_ok():
             return error(401, "Unauthorized")
         return None
 

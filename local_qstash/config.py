@@ -34,6 +34,8 @@ class Config:
     batch_size: int = 200
     default_retries: int = 3
     busy_timeout: float = 5.0  # seconds a write waits for SQLite's lock before it fails
+    log_format: str = "text"  # LOG_FORMAT: text or json (JSON lines)
+    log_level: str = "INFO"  # LOG_LEVEL
 
     def __repr__(self) -> str:
         # Secrets must never reach logs, so the repr leaves them out.
@@ -68,7 +70,8 @@ def load_secrets(data_dir: Path, environ: Mapping[str, str]) -> dict:
 def config_from_args(argv=None, environ: Mapping[str, str] | None = None) -> Config:
     """Build a Config from CLI flags and the environment."""
     args = parse_args(argv)
-    keys = load_secrets(args.data_dir, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    keys = load_secrets(args.data_dir, env)
     return Config(
         data_dir=args.data_dir,
         host=args.host,
@@ -76,5 +79,7 @@ def config_from_args(argv=None, environ: Mapping[str, str] | None = None) -> Con
         backoff_scale=args.backoff_scale,
         timeout=args.timeout,
         workers=args.workers,
+        log_format=env.get("LOG_FORMAT", "text").lower(),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
         **keys,
     )

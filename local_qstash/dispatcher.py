@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from local_qstash import messages, outcomes, schedules
 from local_qstash.config import Config
 from local_qstash.db import Database
+from local_qstash.metrics import ServerMetrics
 from local_qstash.outcomes import Result
 from local_qstash.sender import Outcome, Sender
 from local_qstash.signing import sign
@@ -23,8 +24,9 @@ RESULT_BATCH_S = 0.02  # how often finished attempts are recorded while deliveri
 class Dispatcher:
     """Owns the scheduler thread and the delivery workers."""
 
-    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+    def __init__(self, db: Database, config: Config, clock: Clock, metrics: ServerMetrics | None = None) -> None:
         self._db, self._config, self._clock = db, config, clock
+        self._metrics = metrics or ServerMetrics(db)
         self._sender: Sender | None = None
         self._cond = threading.Condition()
         self._results: deque = deque()
@@ -139,7 +141,7 @@ class Dispatcher:
         if not results:
             return
         try:
-            outcomes.apply(self._db, results, now_ms(self._clock), self._config.backoff_scale)
+            moved = outcomes.apply(self._db, results, now_ms(self._clock), self._config.backoff_scale)
         except sqlite3.Error as exc:
             if not self._unrecorded:
                 log.warning("cannot record %d delivery results yet (%s); keeping them to retry", len(results), exc)
@@ -149,6 +151,23 @@ class Dispatcher:
             log.warning("recorded %d delivery results kept while the store was unavailable", len(results))
         self._unrecorded = []
         self._inflight -= len(results)
+        for result, state in moved:
+            self._observe(result, state)
+
+    def _observe(self, result: Result, state: str) -> None:
+        """Count and log one recorded attempt, with the ids that tie it to the webhook's lines."""
+        self._metrics.attempt(state)
+        row, outcome = result.row, result.outcome
+        fields = {
+            "qstash_message_id": row["id"],
+            "schedule_id": row["schedule_id"],
+            "retried": row["retried"],
+            "status": outcome.status,
+            "result": state.lower(),
+        }
+        level = logging.WARNING if state == "FAILED" else logging.INFO
+        why = f": {outcome.error or f'answered {outcome.status}'}" if state != "DELIVERED" else ""
+        log.log(level, "delivery %s%s", {"FAILED": "dead-lettered"}.get(state, state.lower()), why, extra=fields)
 
     def _deliver(self, row) -> None:
         """Worker: one signed attempt; the outcome goes back to the loop."""

@@ -46,15 +46,19 @@ def is_non_retryable(outcome: Outcome) -> bool:
     return outcome.status == 489 and flag.strip().lower() == "true"
 
 
-def apply(db: Database, results: Iterable[Result], now_ms: int, scale: float) -> None:
-    """Record a batch of attempts in one transaction."""
+def apply(db: Database, results: Iterable[Result], now_ms: int, scale: float) -> list[tuple[Result, str]]:
+    """Record a batch of attempts in one transaction; returns each with the state it moved its message to."""
+    moved = []
     with db.tx() as conn:
         for result in results:
-            _apply_one(conn, result.row, result.outcome, now_ms, scale)
+            state = _apply_one(conn, result.row, result.outcome, now_ms, scale)
+            if state:
+                moved.append((result, state))
+    return moved
 
 
-def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> None:
-    """Move one message to its next state; a message cancelled meanwhile stays cancelled."""
+def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> str | None:
+    """Move one message to its next state (returned); a message cancelled meanwhile stays cancelled (None)."""
     answer = {
         "status": outcome.status,
         "body": outcome.body.decode("utf-8", "replace"),
@@ -64,7 +68,8 @@ def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> None:
         if _move(conn, row, "DELIVERED"):
             add_events(conn, [event(now_ms, row, "DELIVERED", **answer)])
             _after(conn, row, "SUCCESS", outcome, now_ms)
-        return
+            return "DELIVERED"
+        return None
     error = outcome.error or f"destination answered {outcome.status}"
     if row["retried"] < row["max_retries"] and not is_non_retryable(outcome):
         retried = row["retried"] + 1
@@ -75,13 +80,16 @@ def _apply_one(conn, row, outcome: Outcome, now_ms: int, scale: float) -> None:
             add_events(
                 conn, [event(now_ms, row, "ERROR", error=error, **answer), event(now_ms, row, "RETRY", next_ms=next_ms)]
             )
-        return
+            return "RETRY"
+        return None
     if _move(conn, row, "FAILED"):
         add_events(
             conn, [event(now_ms, row, "ERROR", error=error, **answer), event(now_ms, row, "FAILED", error=error)]
         )
         dlq_id = dlq.add(conn, row["id"], outcome, now_ms)
         _after(conn, row, "FAIL", outcome, now_ms, dlq_id)
+        return "FAILED"
+    return None
 
 
 def _move(conn, row, state: str, **extra) -> bool:

@@ -1,6 +1,5 @@
 """Composition root: create_server(config, clock) wires store, dispatcher and HTTP front."""
 
-import logging
 import signal
 import socket
 import sys
@@ -13,6 +12,7 @@ from local_qstash.app import create_app
 from local_qstash.config import Config, config_from_args
 from local_qstash.db import Database
 from local_qstash.dispatcher import Dispatcher
+from local_qstash.metrics import ServerMetrics
 from local_qstash.schema import UnusableDatabase
 from local_qstash.sender import Sender, new_client
 from local_qstash.state import Core
@@ -39,8 +39,9 @@ class LocalQStash:
     def __init__(self, config: Config, clock: Clock = system_clock) -> None:
         self.config = config
         self.db = Database(config.data_dir, config.busy_timeout)
-        self.dispatcher = Dispatcher(self.db, config, clock)
-        core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake)
+        self.metrics = ServerMetrics(self.db)
+        self.dispatcher = Dispatcher(self.db, config, clock, self.metrics)
+        core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake, metrics=self.metrics)
         self.app = create_app(core)
         # Binding happens here so port 0 resolves before start() and base_url is known.
         self._http = make_server(config.host, config.port, self.app, threaded=True, request_handler=_QuietHandler)
@@ -98,8 +99,12 @@ def start_in_thread(config: Config, clock: Clock = system_clock) -> LocalQStash:
 
 def main(argv=None) -> int:
     """CLI entry: serve until SIGINT / SIGTERM."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = config_from_args(argv)
+    # The project's structured logs (JSON or text, secrets redacted), set up here at the server's start.
+    from services.observability.logs import configure
+
+    secrets = (config.token, config.current_signing_key, config.next_signing_key)
+    configure(config.log_format, config.log_level, secrets=secrets)
     try:
         server = create_server(config).start()
     except UnusableDatabase as exc:

@@ -7,6 +7,7 @@ from flask import current_app
 
 from local_qstash.config import Config
 from local_qstash.db import Database
+from local_qstash.metrics import ServerMetrics
 from local_qstash.timeutil import Clock, now_ms
 
 EXTENSION = "local_qstash"
@@ -20,6 +21,7 @@ class Core:
     config: Config
     clock: Clock
     wake: Callable[[], None]
+    metrics: ServerMetrics | None = None  # GET /metrics
 
     def now_ms(self) -> int:
         """Current time in epoch milliseconds from the injected clock."""

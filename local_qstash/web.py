@@ -1,5 +1,6 @@
 """Request and answer helpers the route blueprints share."""
 
+import hmac
 from urllib.parse import quote
 
 from flask import jsonify, request
@@ -15,6 +16,12 @@ def raw_tail(prefix: str) -> str:
         query = request.query_string.decode()
         raw = quote(request.path, safe="/:@!$&'()*+,;=-._~%") + (f"?{query}" if query else "")
     return raw.split(prefix, 1)[1] if prefix in raw else ""
+
+
+def bearer_ok() -> bool:
+    """True when the request carries `Bearer <the server's token>` (compared in constant time)."""
+    sent = request.headers.get("Authorization", "").encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sent, f"Bearer {core().config.token}".encode())
 
 
 def error(status: int, text: str):

@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = config.load_settings()
+        if args.command != "local-qstash":  # that one execs the server, which sets up its own logs
+            from services.observability.startup import start_logging
+
+            start_logging(settings)
         return COMMANDS[args.command](settings, args)
     except config.ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)

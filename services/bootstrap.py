@@ -20,6 +20,7 @@ from services.db.engine import migrate as run_migrations
 from services.delivery import Chunking, DeliveryService
 from services.delivery_log import DeliveryLogService
 from services.inbox import InboxService
+from services.observability.metrics import Metrics
 from services.pacing import Pacer
 from services.qstash.port import WEBHOOK_PATH, Scheduler
 from services.qstash.registrar import Registrar
@@ -52,6 +53,7 @@ class Services:
     delivery: DeliveryService  # the webhook's fan-out
     webhook_auth: WebhookAuth  # the webhook's request verification
     qstash_base_url: str | None
+    metrics: Metrics  # the webhook's Prometheus metrics (GET /metrics)
 
 
 def resolved_secrets(settings: config_module.Settings) -> dict[str, str]:
@@ -87,6 +89,7 @@ def build_services(
     registrar = Registrar(store, scheduler)
     chat = chat or _default_chat(settings, store)
     local_inbox = isinstance(chat, LocalInboxGateway)
+    metrics = Metrics()
     schedules = ScheduleService(
         store,
         registrar,
@@ -124,6 +127,7 @@ def build_services(
             lease_seconds=settings.claim_lease_seconds,
             deadline_seconds=settings.fanout_deadline_seconds,
             chunking=Chunking(scheduler, settings.fanout_inline_max, settings.fanout_chunk_size),
+            metrics=metrics,
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
@@ -132,6 +136,7 @@ def build_services(
             secrets["scheduler_api_key"],
         ),
         qstash_base_url=qstash_base_url,
+        metrics=metrics,
     )
 
 

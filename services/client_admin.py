@@ -10,6 +10,7 @@ from __future__ import annotations
 from services import client_import, directory, validation
 from services.domain import Actor, Client
 from services.errors import Forbidden, SchedulerUnavailable, UserError
+from services.observability.actions import logged
 from services.schedules import ScheduleService
 from services.store import Store
 
@@ -75,6 +76,7 @@ class ClientService:
         """A CSV file's rows, each with its problem, before anything is written."""
         return client_import.read(self.store, data)
 
+    @logged("import clients")
     def run_import(self, actor: Actor, preview: client_import.ImportPreview, coach_id: str | None = None) -> int:
         """Write every previewed row in one transaction (or none); returns how many clients were added."""
         added = client_import.write(self.store, actor, coach_id, preview)

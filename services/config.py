@@ -65,12 +65,25 @@ class Settings(BaseSettings):
     # A new message to more clients than this (or a new rule sending more than once a day) is confirmed first.
     confirm_recipients_above: int = Field(default=50, ge=0)
     webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
+    # Logs: readable text for `make run`, JSON lines in production (LOG_FORMAT=json); SQL statements only on
+    # request (LOG_SQL=true, at INFO, parameters hidden). /metrics needs `Bearer METRICS_TOKEN` when it is set,
+    # else it answers only clients on this machine.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_sql: bool = False
+    metrics_token: SecretStr | None = None
 
-    @field_validator("database_pooler", mode="before")
+    @field_validator("database_pooler", "log_format", mode="before")
     @classmethod
     def _lower(cls, value):
-        """DATABASE_POOLER=True works as well as true."""
+        """DATABASE_POOLER=True works as well as true (LOG_FORMAT=JSON as json)."""
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value):
+        """LOG_LEVEL=debug works as well as DEBUG."""
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def embedded_database(self) -> bool:

@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 from services import recurrence
 from services.batch_send import send_in_batches
 from services.chat.port import ChatGateway, ChatUser, OutgoingMessage
+from services.delivery_metrics import FanoutMetrics
 from services.delivery_outcome import close_occurrence
 from services.domain import Client, Message
 from services.errors import SchedulerUnavailable
-from services.fanout_chunks import chunk_bodies, chunk_clients
+from services.fanout_chunks import chunk_bodies, chunk_clients, chunk_key
 from services.fanout_outcomes import OutcomeBuffer
 from services.firing_body import BadFiring, read_firing
+from services.observability import logs
+from services.observability.metrics import Metrics, provider_label
 from services.pacing import Pacer
 from services.qstash.port import Scheduler
 from services.recipient_send import RecipientSender
@@ -76,10 +79,13 @@ class DeliveryService:
         deadline_seconds: float = 20.0,
         batch_size: int = 500,
         chunking: Chunking | None = None,
+        metrics: Metrics | None = None,
     ):
         self.store = store
         self.chat = chat
-        self.sender = RecipientSender(chat, pacer)
+        self.metrics = metrics or Metrics()
+        self.sender = RecipientSender(chat, pacer, metrics=self.metrics)
+        self.counted = FanoutMetrics(self.metrics, provider_label(chat), clock)
         self.clock = clock
         self.on_finished = on_finished  # called with a message whose schedule ended (deletes QStash schedules)
         self.concurrency = max(1, concurrency)
@@ -95,7 +101,8 @@ class DeliveryService:
         clients = chunk_clients(payload)
         if clients is None or payload.get("slot") is None:
             return permanent("a chunk names its slot and 1 to 1000 client ids")
-        return self.fire(payload, qstash_message_id, retried, only=clients)
+        with logs.context(chunk=chunk_key(clients)):
+            return self.fire(payload, qstash_message_id, retried, only=clients)
 
     def fire(
         self,
@@ -110,11 +117,21 @@ class DeliveryService:
         `signed_at` is the verified signature's iat (None for a bearer-only request): the time a new recurring
         firing stands for. The QStash message id is only passed in next to a signature never seen before.
         """
+        with logs.context(qstash_message_id=qstash_message_id, retried=retried):
+            answer = self._fire(payload, qstash_message_id, retried, signed_at, only)
+            log.info("delivery answered %s", answer.status, extra=_summary(answer))
+            return answer
+
+    def _fire(
+        self, payload: dict, qstash_message_id: str | None, retried: int, signed_at: datetime | None, only
+    ) -> Answer:
+        """fire() inside its log context."""
         deadline = time.monotonic() + self.deadline_seconds
         try:
             firing = read_firing(payload)
         except BadFiring as exc:
             return permanent(str(exc))
+        logs.bind(message_id=firing.message_id)
         message = self.store.messages.get_unscoped(firing.message_id)
         refused = self._refusal(message, firing.coach_id, retrying=firing.slot is not None)
         if refused is not None:
@@ -123,10 +140,12 @@ class DeliveryService:
         slot = self._slot(message, zone, firing.slot, qstash_message_id, signed_at)
         if slot is None:
             return permanent("unknown occurrence slot")
+        logs.bind(slot=slot, zone=zone)
         if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):
             close_occurrence(self.store, message, ended=True, on_finished=self.on_finished)
             return Answer(200, {"skipped": "message has ended"})
-        return self._deliver(message, zone, slot, qstash_message_id, retried, deadline, only)
+        with self.metrics.fanout.time():
+            return self._deliver(message, zone, slot, qstash_message_id, retried, deadline, only)
 
     def _refusal(self, message: Message | None, coach_id: str, retrying: bool = False) -> Answer | None:
         """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
@@ -186,6 +205,7 @@ class DeliveryService:
         skipped = {c.id: "client is inactive" for c in recipients if not c.active}
         active = {c.id: c for c in recipients if c.active}
         run_id = self.store.deliveries.start_run(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
+        logs.bind(run_id=run_id)
         if only is None and self.chunking.applies(len(active)):
             return self._publish_chunks(message, zone, slot, run_id, list(active), skipped)
         if skipped:
@@ -197,7 +217,7 @@ class DeliveryService:
             batch = ids[start : start + self.batch]
             claimed += self.store.deliveries.claim_batch(message.id, message.coach_id, slot, batch, claim)
         jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed]
-        outcomes = OutcomeBuffer(self.store, self.batch)
+        outcomes = OutcomeBuffer(self.store, self.batch, on_recorded=self.counted.recorder(message, zone, slot))
         try:
             finished = self._send_all(message, slot, jobs, deadline, outcomes)
         finally:
@@ -205,7 +225,7 @@ class DeliveryService:
         if not finished:
             # Out of time: what was not sent goes back to pending with no lease, so QStash's retry sends it.
             released = self.store.deliveries.release_unsent(run_id)
-            log.info("fan-out deadline reached for %s/%s: %d left for QStash's retry", message.id, slot, released)
+            log.info("fan-out deadline reached: %d left for QStash's retry", released)
         return self._answer(
             message, slot, [c.id for c in recipients], run_id, whole_slot=only is not None, cut_short=not finished
         )
@@ -220,10 +240,11 @@ class DeliveryService:
             self.chunking.scheduler.publish_chunks(chunks)
         except SchedulerUnavailable as exc:
             # The rows wait as pending; QStash's retry of this firing publishes the chunks again.
-            log.warning("could not publish %d chunks for %s/%s: %s", len(chunks), message.id, slot, exc)
+            log.warning("could not publish %d chunks: %s", len(chunks), exc)
             self.store.deliveries.finish_run(run_id, "retry", {"pending": len(active)})
             return Answer(503, {"messageId": message.id, "slot": slot, "error": "chunks not published"})
         self.store.deliveries.finish_run(run_id, "chunked", {"pending": len(active), "skipped": len(skipped)})
+        log.info("fan-out handed to QStash as %d chunks", len(chunks))
         return Answer(200, {"messageId": message.id, "slot": slot, "chunks": len(chunks), "pending": len(active)})
 
     def _send_all(
@@ -247,7 +268,7 @@ class DeliveryService:
             return self.sender.send(job[0], outgoing(job[1]), deadline, outcomes)
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
-            return all(list(pool.map(send, jobs)))
+            return all(list(pool.map(logs.carried(send), jobs)))
 
     def _answer(
         self,
@@ -286,3 +307,9 @@ class DeliveryService:
         if cut_short:  # progress, not failure: go on at once rather than after QStash's growing backoff
             return Answer(503, body, {"Retry-After": str(DEADLINE_RETRY_AFTER)})
         return Answer(503, body)  # transient failures: QStash's own backoff applies
+
+
+def _summary(answer: Answer) -> dict:
+    """The answer's status and counts as log fields (an error's reason too; never message text)."""
+    counts = {k: v for k, v in answer.body.items() if k in ("sent", "failed", "skipped", "pending", "chunks", "error")}
+    return {"status": answer.status, **counts}

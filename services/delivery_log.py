@@ -7,6 +7,7 @@ import uuid
 from services import directory
 from services.domain import Actor
 from services.errors import UserError
+from services.observability.actions import logged
 from services.qstash.port import Firing, Scheduler, dedup_id_for
 from services.store import Store
 from services.store.base import Clock
@@ -53,6 +54,7 @@ class DeliveryLogService:
         """Recent webhook runs, newest first."""
         return self.store.log.runs(actor, message_id, limit=limit)
 
+    @logged("retry failed deliveries")
     def retry_failed(self, actor: Actor, delivery_ids: list[str]) -> int:
         """Reopen failed recipients and ask QStash to fire their occurrence again; returns how many."""
         rows = self.store.log.failed_ids(actor, delivery_ids)

@@ -31,3 +31,8 @@ def chunk_clients(payload: dict) -> list[str] | None:
     if not all(isinstance(c, str) and 0 < len(c) <= 36 for c in clients):
         return None
     return clients
+
+
+def chunk_key(client_ids: list[str]) -> str:
+    """A short id of a chunk (the same for each retry of it), for the log lines about it."""
+    return hashlib.sha1(",".join(sorted(client_ids)).encode()).hexdigest()[:12]

@@ -18,9 +18,15 @@ class OutcomeBuffer:
     """
 
     def __init__(
-        self, store: Store, batch: int = 500, max_age: float = 0.25, monotonic: Callable[[], float] = time.monotonic
+        self,
+        store: Store,
+        batch: int = 500,
+        max_age: float = 0.25,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_recorded: Callable[[list, list], None] | None = None,
     ):
         self.store = store
+        self.on_recorded = on_recorded  # told (sent, failed) after each write: the metrics count recorded outcomes
         self.batch = max(1, batch)
         self.max_age = max_age  # a slow, paced fan-out still shows progress in the log
         self.monotonic = monotonic
@@ -62,3 +68,5 @@ class OutcomeBuffer:
             self._sent, self._failed = [], []
         if sent or failed:
             self.store.deliveries.record_outcomes(sent, failed)
+            if self.on_recorded is not None:
+                self.on_recorded(sent, failed)

@@ -13,6 +13,7 @@ from services import audit_text, big_send, compose, directory, preview, recurren
 from services.domain import Account, Actor, Client, Message
 from services.drift import Drift, drift_of, find_drift, require_orphan_rights
 from services.errors import NotFound, SchedulerUnavailable, UserError
+from services.observability.actions import logged
 from services.qstash.registrar import Registrar
 from services.saved_texts import TemplateService
 from services.store import Store
@@ -143,6 +144,7 @@ class ScheduleService:
 
     # Changes.
 
+    @logged("create schedule")
     def create(self, account: Account, request: compose.ScheduleRequest) -> Message:
         """Validate, store, then register with QStash; a refusal leaves the row in 'error' with the reason."""
         actor = account.as_actor()
@@ -157,6 +159,7 @@ class ScheduleService:
         # The same submission again (a double click, a retried request): the first message, never a second one.
         return self._register_or_record(actor, message) if created else message
 
+    @logged("edit schedule")
     def edit(self, account: Account, message_id: str, request: compose.ScheduleRequest, version: int) -> Message:
         """Change an active message; the old QStash firing is replaced."""
         actor = account.as_actor()
@@ -183,6 +186,7 @@ class ScheduleService:
             self._withdraw(current, before, keep=set(self.registrar.links(message_id).values()))
         return message
 
+    @logged("pause schedule")
     def pause(self, actor: Actor, message_id: str) -> Message:
         """Stop sends until resumed: the row first (the webhook sends nothing for a paused message), then QStash."""
         message = self._editable(actor, message_id)
@@ -198,6 +202,7 @@ class ScheduleService:
             ) from None
         return paused
 
+    @logged("resume schedule")
     def resume(self, actor: Actor, message_id: str) -> Message:
         """Send again from the next occurrence; a one-time message must still be in the future."""
         message = self._editable(actor, message_id)
@@ -212,6 +217,7 @@ class ScheduleService:
             return message
         return self._register_or_record(actor, message)
 
+    @logged("cancel schedule")
     def cancel(self, actor: Actor, message_id: str) -> Message:
         """Stop for good: QStash firings are removed, then the row says cancelled."""
         message = self.store.messages.get(actor, message_id)
@@ -228,6 +234,7 @@ class ScheduleService:
             ) from None
         return cancelled
 
+    @logged("delete schedule")
     def delete(self, actor: Actor, message_id: str) -> Message:
         """Take a cancelled or completed message off the lists; its delivery history and audit trail stay."""
         message = self.store.messages.get(actor, message_id)
@@ -245,6 +252,7 @@ class ScheduleService:
             request.send_date = request.send_time = None
         return request
 
+    @logged("repair schedule")
     def repair(self, actor: Actor, message_id: str) -> Message:
         """Re-register a message whose QStash side drifted or failed."""
         message = self.store.messages.get(actor, message_id)
@@ -283,6 +291,7 @@ class ScheduleService:
         """Where the store and QStash disagree, as far as the actor may see."""
         return find_drift(self.store, self.registrar, actor, self.clock())
 
+    @logged("repair drift")
     def repair_drift(self, actor: Actor, found: Drift) -> None:
         """Make QStash match the store for one drift row."""
         if found.message_id is None:

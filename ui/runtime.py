@@ -11,7 +11,9 @@ import secrets
 import streamlit as st
 
 from services.bootstrap import Services, build_services
+from services.config import load_settings
 from services.domain import Account
+from services.observability.startup import start_logging
 
 SERVICES_KEY = "services"
 ACCOUNT_KEY = "account"
@@ -21,8 +23,10 @@ BROWSER_KEY = "browser_id"
 
 @st.cache_resource(show_spinner="Starting the scheduler services…")
 def _process_services() -> Services:
-    """Build the services once per process (engines and clients are thread-safe)."""
-    return build_services()
+    """Build the services once per process (engines and clients are thread-safe); logging is set up here too."""
+    settings = load_settings()
+    start_logging(settings)
+    return build_services(settings)
 
 
 def services() -> Services:

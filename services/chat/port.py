@@ -33,9 +33,10 @@ class ChatError(Exception):
 class TransientChatError(ChatError):  # 429, 408, 5xx, network: retry later
     """A failure worth retrying later; retry_after is in seconds when the provider said."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, rate_limited: bool = False):
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limited = rate_limited  # the provider answered 429 (counted apart from other failures)
 
 
 class PermanentChatError(ChatError):  # other 4xx: never retried

@@ -162,7 +162,7 @@ class StreamChatGateway:
         detail = getattr(exc, "error_message", None) or f"HTTP {status}"
         text = self._scrub(f"Stream Chat error (HTTP {status}, code {code}): {detail}")
         if status == 429:
-            return TransientChatError(text, retry_after=_retry_after(exc))
+            return TransientChatError(text, retry_after=_retry_after(exc), rate_limited=True)
         if status == 408 or status >= 500:
             return TransientChatError(text)
         return PermanentChatError(text)

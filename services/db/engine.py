@@ -71,13 +71,25 @@ def make_engine(url: str, *, pooler: bool | None = None) -> Engine:
         # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
         # which backs off by up to 100 ms per try and made concurrent writers crawl.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=120
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+            hide_parameters=True,  # statement parameters (message text, hashes) never reach a log or an error
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args(url, pooler))
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args=connect_args(url, pooler),
+        hide_parameters=True,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from services import recurrence
 from services.domain import Message
+from services.observability import logs
 from services.qstash.port import Firing, Scheduler, dedup_id_for
 from services.store import Store
 
@@ -39,19 +40,22 @@ class Registrar:
         """
         links = {}
         for zone in self.zones(message):
-            firing = Firing(message.id, message.coach_id, zone)
-            if message.recurring:
-                links[zone] = self.scheduler.upsert_schedule(firing, message.cron)
-            else:
-                send_at = same_wall_clock(message.send_at, message.timezone, zone)
-                links[zone] = self.scheduler.publish(
-                    firing, int(send_at.timestamp()), dedup_id_for(message.id, message.version, zone, renewal)
-                )
+            with logs.context(message_id=message.id, zone=zone):
+                links[zone] = self._register_zone(message, zone, renewal)
         for zone, qstash_id in self.links(message.id).items():
             if message.recurring and zone not in links:
                 self.scheduler.delete_schedule(qstash_id)  # a zone group nobody is in any more
         self.store.messages.set_qstash_links(message.id, links)
         return links
+
+    def _register_zone(self, message: Message, zone: str, renewal: str) -> str:
+        """Publish or upsert the firing of one zone group; returns its QStash id."""
+        firing = Firing(message.id, message.coach_id, zone)
+        if message.recurring:
+            return self.scheduler.upsert_schedule(firing, message.cron)
+        send_at = same_wall_clock(message.send_at, message.timezone, zone)
+        dedup = dedup_id_for(message.id, message.version, zone, renewal)
+        return self.scheduler.publish(firing, int(send_at.timestamp()), dedup)
 
     def unregister(self, message: Message) -> None:
         """Remove every QStash firing of the message."""
@@ -59,33 +63,37 @@ class Registrar:
 
     def withdraw(self, message: Message, links: dict[str, str]) -> None:
         """Remove these firings of (a version of) the message: cancel one-time sends, delete schedules."""
-        for qstash_id in links.values():
-            if message.recurring:
-                self.scheduler.delete_schedule(qstash_id)
-            else:
-                self.scheduler.cancel_message(qstash_id)
+        with logs.context(message_id=message.id):
+            for qstash_id in links.values():
+                if message.recurring:
+                    self.scheduler.delete_schedule(qstash_id)
+                else:
+                    self.scheduler.cancel_message(qstash_id)
 
     def pause(self, message: Message) -> None:
         """Stop firings until resumed: recurring schedules pause, a one-time firing is withdrawn."""
         if not message.recurring:
             self.unregister(message)
             return
-        for schedule_id in self.links(message.id).values():
-            self.scheduler.pause_schedule(schedule_id)
+        with logs.context(message_id=message.id):
+            for schedule_id in self.links(message.id).values():
+                self.scheduler.pause_schedule(schedule_id)
 
     def resume_in_place(self, message: Message) -> bool:
         """Resume paused schedules when they still match the zone groups; False when a fresh register is needed."""
         links = self.links(message.id)
         if not message.recurring or set(links) != set(self.zones(message)):
             return False
-        for schedule_id in links.values():
-            self.scheduler.resume_schedule(schedule_id)
+        with logs.context(message_id=message.id):
+            for schedule_id in links.values():
+                self.scheduler.resume_schedule(schedule_id)
         return True
 
     def delete_schedules(self, message: Message) -> None:
         """An ended recurring message no longer needs its QStash schedules."""
-        for schedule_id in self.links(message.id).values():
-            self.scheduler.delete_schedule(schedule_id)
+        with logs.context(message_id=message.id):
+            for schedule_id in self.links(message.id).values():
+                self.scheduler.delete_schedule(schedule_id)
 
 
 def same_wall_clock(send_at: datetime, from_zone: str, to_zone: str) -> datetime:

@@ -56,3 +56,13 @@ class WebhookAuth:
         signed, keyed = claims is not None, self.bearer_ok(authorization)
         passed = {"signature": signed, "bearer": keyed, "both": signed and keyed, "either": signed or keyed}
         return Proof(claims) if passed[self.mode] else None
+
+    def refusal(self, signature: str | None, authorization: str | None, raw_body: bytes) -> str:
+        """Why `verify` refused a request, as a metric label (never the values themselves)."""
+        if not signature and not authorization:
+            return "missing"
+        if signature and self.signature_claims(signature, raw_body) is None:
+            return "bad_signature"
+        if authorization and not self.bearer_ok(authorization):
+            return "bad_bearer"
+        return "incomplete"  # a valid proof, but not the one(s) this mode asks for

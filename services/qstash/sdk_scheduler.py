@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 
 import httpx
 from qstash import QStash
@@ -12,6 +13,8 @@ from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimit
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import Firing, schedule_id_for
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -89,6 +92,7 @@ class QStashScheduler:
                 not_before=not_before,
                 deduplication_id=deduplication_id,
             )
+        log.info("QStash: firing published", extra={"qstash_message_id": result.message_id, "not_before": not_before})
         return result.message_id
 
     def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
@@ -99,12 +103,14 @@ class QStashScheduler:
             for body, dedup in chunks
         ]
         with _translated_errors("hand the fan-out's chunks to QStash"):
-            return [result.message_id for result in self.client.message.batch_json(requests)]
+            ids = [result.message_id for result in self.client.message.batch_json(requests)]
+        log.info("QStash: %d chunks published", len(ids), extra={"qstash_message_ids": ids})
+        return ids
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule for a (message, zone) pair; returns its id."""
         with _translated_errors("schedule the recurring message"):
-            return self.client.schedule.create_json(
+            schedule_id = self.client.schedule.create_json(
                 destination=self.webhook_url,
                 cron=f"CRON_TZ={firing.zone} {cron}",
                 body=firing.body(),
@@ -112,11 +118,14 @@ class QStashScheduler:
                 retries=self.retries,
                 schedule_id=schedule_id_for(firing.message_id, firing.zone),
             )
+        log.info("QStash: schedule saved", extra={"schedule_id": schedule_id, "cron": cron})
+        return schedule_id
 
     def cancel_message(self, qstash_message_id: str) -> None:
         """Cancel a pending one-time firing; an already delivered or unknown one is fine."""
         with _translated_errors("cancel the scheduled send"), _gone_is_fine():
             self.client.message.cancel(qstash_message_id)
+        log.info("QStash: firing cancelled", extra={"qstash_message_id": qstash_message_id})
 
     def message_pending(self, qstash_message_id: str) -> bool:
         """True while QStash still holds a published message (False once it is gone or delivered)."""
@@ -133,16 +142,19 @@ class QStashScheduler:
         """Delete a schedule; one already gone is fine."""
         with _translated_errors("delete the QStash schedule"), _gone_is_fine():
             self.client.schedule.delete(schedule_id)
+        log.info("QStash: schedule deleted", extra={"schedule_id": schedule_id})
 
     def pause_schedule(self, schedule_id: str) -> None:
         """Pause a schedule."""
         with _translated_errors("pause the schedule"):
             self.client.schedule.pause(schedule_id)
+        log.info("QStash: schedule paused", extra={"schedule_id": schedule_id})
 
     def resume_schedule(self, schedule_id: str) -> None:
         """Resume a schedule."""
         with _translated_errors("resume the schedule"):
             self.client.schedule.resume(schedule_id)
+        log.info("QStash: schedule resumed", extra={"schedule_id": schedule_id})
 
     def schedules(self) -> list:
         """Every QStash schedule (for drift checks and the Schedules page)."""
@@ -168,12 +180,14 @@ class QStashScheduler:
         """Send a dead letter again; SDK 3.4.0 has no helper, so its own HTTP client makes the call."""
         with _translated_errors("retry the dead letter"):
             answer = self.client.http.request(path=f"/v2/dlq/retry/{dlq_id}", method="POST")
+        log.info("QStash: dead letter retried", extra={"dlq_id": dlq_id})
         return answer.get("messageId", "") if isinstance(answer, dict) else ""
 
     def delete_dead_letter(self, dlq_id: str) -> None:
         """Remove a dead letter once it is dealt with."""
         with _translated_errors("delete the dead letter"):
             self.client.dlq.delete(dlq_id)
+        log.info("QStash: dead letter deleted", extra={"dlq_id": dlq_id})
 
 
 def make_qstash_client(token: str, base_url: str | None) -> QStash:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from services.db.schema import message_recipients, qstash_links
+from services.db.schema import MESSAGE_STATUSES, message_recipients, qstash_links
 from services.db.schema import scheduled_messages as messages
 from services.domain import Actor, Message
 from services.errors import Conflict, NotFound
@@ -240,6 +240,15 @@ class MessageRepository(Repository):
                     )
                 )
             )
+
+    def count_by_status(self) -> dict[str, int]:
+        """How many messages (not deleted) are in each status, every status listed (the metrics' gauge)."""
+        query = (
+            select(messages.c.status, func.count()).where(messages.c.deleted_at.is_(None)).group_by(messages.c.status)
+        )
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(query).all())
+        return {status: found.get(status, 0) for status in MESSAGE_STATUSES}
 
 
 def _audited(values: dict, client_ids=None) -> dict:

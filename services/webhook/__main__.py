@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-
 from werkzeug.serving import run_simple
 
 from services.bootstrap import build_services
+from services.config import load_settings
+from services.observability.startup import start_logging
 from services.webhook.app import create_app
 
 
 def main() -> None:
     """Serve on WEBHOOK_HOST:WEBHOOK_PORT with threads."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    services = build_services()
+    settings = load_settings()
+    start_logging(settings)
+    services = build_services(settings)
     run_simple(
         services.settings.webhook_host,
         services.settings.webhook_port,

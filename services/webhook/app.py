@@ -11,8 +11,9 @@ from services.delivery import Answer
 from services.errors import UserError
 from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import WEBHOOK_PATH
-from services.qstash.request_auth import Proof
-from services.webhook.delivery_request import json_object, read_delivery
+from services.qstash.request_auth import Proof, WebhookAuth
+from services.webhook import observe
+from services.webhook.delivery_request import DeliveryRequest, json_object, read_delivery
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +28,15 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_webhook_body_bytes
     app.config.update(test_config or {})
     app.extensions["scheduler_services"] = services
+    metrics = services.metrics
+    observe.install(app, services, metrics)
 
-    def proof(chunk: bool = False) -> Proof | None:
-        """The request's proof under the configured mode (read per request, so tests may switch it)."""
-        raw = request.get_data(cache=True)
-        headers = request.headers
+    def auth_for(chunk: bool) -> WebhookAuth:
+        """The verification in force (read per request, so tests may switch it)."""
         auth = services.webhook_auth
         if chunk:  # QStash signs the URL it delivers to: the chunk endpoint's own
             auth = dataclasses.replace(auth, expected_url=auth.expected_url + CHUNK_SUFFIX)
-        return auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
+        return auth
 
     def first_use(shown: Proof) -> bool:
         """False for a signature seen before: a replay. Bearer-only requests carry no jti (see request_auth)."""
@@ -44,14 +45,16 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
 
     def handle(chunk: bool) -> Response:
         """Verify, refuse replays, read the delivery and hand it to the fan-out (a whole firing or one chunk)."""
-        shown = proof(chunk)
+        auth = auth_for(chunk)
+        shown = auth.verify(*_proofs())
         if shown is None:
-            return _unauthorised()
+            return _refused(metrics, auth.refusal(*_proofs()))
         if not first_use(shown):
             # 200, not an error: QStash must not retry it, and the original request does (or did) the work.
-            log.warning("replayed signature %s ignored", shown.signature.jti)
+            metrics.auth_failures.labels("replay").inc()
+            log.warning("replayed signature ignored", extra={"jti": shown.signature.jti})
             return _reply(Answer(200, {"skipped": "duplicate delivery"}))
-        delivery = read_delivery(request.headers, request.get_data(cache=True))
+        delivery = _read(metrics)
         if isinstance(delivery, Answer):
             return _reply(delivery)
         if chunk:
@@ -59,7 +62,6 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         else:
             signed_at = shown.signature.issued_at if shown.signature else None
             answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
-        log.info("%s %s: %s", "chunk" if chunk else "firing", delivery.qstash_message_id, answer.status)
         return _reply(answer)
 
     @app.post(WEBHOOK_PATH)
@@ -76,7 +78,7 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     def qstash_schedule():
         """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
         if not services.webhook_auth.bearer_ok(request.headers.get("Authorization")):
-            return _unauthorised()
+            return _refused(metrics, "bad_bearer" if request.headers.get("Authorization") else "missing")
         payload = json_object(request.get_data(cache=True)) or {}
         try:
             links = services.schedules.register_stored(payload)
@@ -96,6 +98,29 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         return jsonify({"error": "body too large"}), 413
 
     return app
+
+
+def _refused(metrics, reason: str) -> tuple[Response, int]:
+    """401, counted by reason and logged (the reason only: never a header's value)."""
+    metrics.auth_failures.labels(reason).inc()
+    log.warning("request refused: %s", reason, extra={"reason": reason})
+    return _unauthorised()
+
+
+def _read(metrics) -> DeliveryRequest | Answer:
+    """The delivery this request carries (a redelivery counted), or the 489 saying why it can never be one."""
+    delivery = read_delivery(request.headers, request.get_data(cache=True))
+    if isinstance(delivery, Answer):
+        log.warning("malformed delivery: %s", delivery.body.get("error"))
+    elif delivery.retried > 0:
+        metrics.redeliveries.inc()
+    return delivery
+
+
+def _proofs() -> tuple[str | None, str | None, bytes]:
+    """What a request offers as proof: QStash's signature header, the Authorization header, the raw body."""
+    headers = request.headers
+    return headers.get("Upstash-Signature"), headers.get("Authorization"), request.get_data(cache=True)
 
 
 def _unauthorised() -> tuple[Response, int]:

@@ -23,6 +23,14 @@ def create_asgi_app(services=None):
     """The ASGI app gunicorn serves (`-k asgi 'services.webhook.asgi:create_asgi_app()'`)."""
     from services.webhook.app import create_app
 
+    if services is None:  # gunicorn starting a worker: this process's logs are set up here, once
+        from services.bootstrap import build_services
+        from services.config import load_settings
+        from services.observability.startup import start_logging
+
+        settings = load_settings()
+        start_logging(settings)
+        services = build_services(settings)
     flask_app = create_app(services)
     settings = flask_app.extensions["scheduler_services"].settings
     threads = WSGIMiddleware(flask_app, workers=settings.webhook_threads)

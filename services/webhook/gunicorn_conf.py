@@ -5,6 +5,11 @@ loop, so slow clients hold no thread. One worker process per core the process ma
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multi-process mode reads it in each worker
 
 
 def _cores() -> int:
@@ -24,8 +29,45 @@ asgi_lifespan = "off"  # nothing to start or stop per worker beyond what create_
 control_socket_disable = True
 
 
-def on_starting(_server) -> None:
-    """Migrate the embedded SQLite database once, in the master, before the workers would race to do it."""
+def on_starting(server) -> None:
+    """Prepare the metrics directory and migrate the embedded SQLite database, once, before any worker starts."""
+    _metrics_dir(server)
+    _migrate_embedded()
+
+
+def child_exit(_server, worker) -> None:
+    """A worker is gone: its live gauges are dropped (its counters stay in the sum, as Prometheus expects)."""
+    if os.environ.get(METRICS_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    """Remove the metrics directory this master made (a given one is left in place)."""
+    made = getattr(server, "metrics_dir_made", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def _metrics_dir(server) -> None:
+    """Every worker writes its metrics to files in one directory: PROMETHEUS_MULTIPROC_DIR, or a fresh one.
+
+    Set in the master before the workers fork (and before any of them imports prometheus-client), and emptied
+    first, so numbers from an earlier run are not added to this one's.
+    """
+    given = os.environ.get(METRICS_ENV)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    server.metrics_dir_made = tempfile.mkdtemp(prefix="webhook-metrics-")
+    os.environ[METRICS_ENV] = server.metrics_dir_made
+
+
+def _migrate_embedded() -> None:
+    """Migrate the embedded SQLite database in the master, before the workers would race to do it."""
     from services.config import load_settings
     from services.db.engine import migrate, resolve_database_url
 
