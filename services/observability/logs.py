@@ -47,6 +47,7 @@ def configure(
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.stdlib.ExtraAdder(),
+        _without_formatted_copy,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer = (
@@ -82,6 +83,12 @@ def configure(
         cache_logger_on_first_use=False,
     )
     return handler
+
+
+def _without_formatted_copy(_logger, _method: str, event_dict: dict) -> dict:
+    """Drop `message`, the copy of the event text the standard formatter leaves on a record."""
+    event_dict.pop("message", None)
+    return event_dict
 
 
 def remove(handler: logging.Handler) -> None:
