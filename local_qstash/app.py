@@ -1,6 +1,9 @@
 """Flask app factory: bearer-token auth, JSON errors, and the QStash route blueprints."""
 
+import uuid
+
 from flask import Flask, request
+from structlog.contextvars import bind_contextvars, clear_contextvars
 from werkzeug.exceptions import HTTPException
 
 from local_qstash import api_dlq, api_health, api_logs, api_messages, api_metrics, api_schedules
@@ -18,6 +21,17 @@ def create_app(state: Core) -> Flask:
     app.extensions[EXTENSION] = state
     for module in (api_health, api_metrics, api_messages, api_schedules, api_logs, api_dlq):
         app.register_blueprint(module.bp)
+
+    @app.before_request
+    def request_id() -> None:
+        """A fresh request id on every log line of this request (the project's log set-up renders it)."""
+        clear_contextvars()
+        bind_contextvars(request_id=uuid.uuid4().hex)
+
+    @app.teardown_request
+    def forget_request_id(_error) -> None:
+        """Nothing bound for this request outlives it on the reused thread."""
+        clear_contextvars()
 
     @app.before_request
     def authenticate():

@@ -18,6 +18,8 @@ def run_local_qstash(settings) -> int:
         QSTASH_TOKEN=secrets["qstash_token"],
         QSTASH_CURRENT_SIGNING_KEY=secrets["qstash_current_signing_key"],
         QSTASH_NEXT_SIGNING_KEY=secrets["qstash_next_signing_key"],
+        LOG_FORMAT=settings.log_format,  # from .env too: the server reads only its environment
+        LOG_LEVEL=settings.log_level,
     )
     data_dir = str(settings.data_dir / "qstash")
     argv = [

@@ -102,6 +102,12 @@ def test_every_webhook_line_of_a_delivery_carries_the_ids_that_tie_it_together(r
     published = next(e for e in events if e["event"] == "QStash: firing published")
     assert published["qstash_message_id"] == answered[0]["qstash_message_id"]  # the dashboard's line, the same id
     assert published["message_id"] == answered[0]["message_id"]
+    action = next(e for e in events if e["event"] == "repair schedule: done")
+    assert action["message_id"] == published["message_id"]
+    assert action["actor_id"]
+    local = next(e for e in events if e["event"] == "message published")  # the local QStash's API line
+    assert local["qstash_message_id"] == published["qstash_message_id"]
+    assert local["request_id"]
 
 
 def test_the_scan_finds_a_secret_that_slips_through(running, captured):
