@@ -123,7 +123,12 @@ class DeliveryService:
             return answer
 
     def _fire(
-        self, payload: dict, qstash_message_id: str | None, retried: int, signed_at: datetime | None, only
+        self,
+        payload: dict,
+        qstash_message_id: str | None,
+        retried: int,
+        signed_at: datetime | None,
+        only: list[str] | None,
     ) -> Answer:
         """fire() inside its log context."""
         deadline = time.monotonic() + self.deadline_seconds

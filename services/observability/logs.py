@@ -62,7 +62,7 @@ def configure(
             renderer,
         ],
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -83,6 +83,21 @@ def configure(
         cache_logger_on_first_use=False,
     )
     return handler
+
+
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is written (a supervisor or test runner may replace it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        """StreamHandler sets its stream once; this one always looks it up."""
 
 
 def _without_formatted_copy(_logger, _method: str, event_dict: dict) -> dict:

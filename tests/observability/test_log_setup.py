@@ -69,3 +69,19 @@ def test_an_unknown_log_format_is_refused_naming_the_setting(monkeypatch):
     assert load_settings().log_format == "json"
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logs.configure("xml")
+
+
+def test_the_default_handler_writes_to_whatever_stderr_is_now(monkeypatch):
+    """A process's stderr may be replaced after start-up (a supervisor, a test runner): lines follow it."""
+    handler = logs.configure("text", "INFO")
+    try:
+        first, second = io.StringIO(), io.StringIO()
+        monkeypatch.setattr("sys.stderr", first)
+        logging.getLogger("services.example").info("one")
+        monkeypatch.setattr("sys.stderr", second)
+        first.close()  # writing to the old one now would be an error
+        logging.getLogger("services.example").info("two")
+        assert "two" in second.getvalue()
+    finally:
+        logs.remove(handler)
+        logging.getLogger().setLevel(logging.WARNING)
