@@ -47,7 +47,14 @@ class MinuteFormatter:
         return text
 
 
-def controls(key: str, signature: object, total: int, stream: Callable[[], Iterable[dict]], zone: str) -> None:
+def controls(
+    key: str,
+    signature: object,
+    total: int,
+    stream: Callable[[], Iterable[dict]],
+    zone: str,
+    file_name: str = "deliveries.csv",
+) -> None:
     """A Prepare button that builds the CSV with a progress bar, then the download of what it built."""
     state = st.session_state
     if state.get(f"{key}_for") != signature:  # other filters: what was built no longer matches
@@ -64,7 +71,7 @@ def controls(key: str, signature: object, total: int, stream: Callable[[], Itera
         st.download_button(
             "Download CSV",
             state[f"{key}_data"],
-            file_name="deliveries.csv",
+            file_name=file_name,
             mime="text/csv",
             key=key,
             icon=":material/download:",
