@@ -61,10 +61,11 @@ class DeliveryLogService:
         messages = {m: self.store.messages.get(actor, m, include_deleted=True) for m in {row[1] for row in rows}}
         for message in sorted(messages.values(), key=lambda m: m.title):
             if message.deleted_at is not None:  # the webhook answers a deleted message's firings as cancelled
-                raise UserError(f"“{message.title}” was deleted, so its failed deliveries cannot be retried.")
+                raise UserError(f"That message was deleted: “{message.title}”. Its failures cannot be retried.")
             if message.status in ("cancelled", "paused"):
                 raise UserError(
-                    f"“{message.title}” is {message.status}: resume it (or schedule a new one) before retrying."
+                    f"That message is {message.status}: “{message.title}”. Resume it (or schedule a new one) "
+                    "before retrying."
                 )
         zones = {c.id: c.timezone for c in self.store.clients.get_many(actor, [row[4] for row in rows])}
         # Only what this call reopened is fired again: a retry racing this one (a double click, a colleague)

@@ -32,19 +32,20 @@ AUDIT_COLUMNS = {
 
 
 def groups(rows: list[dict], by: str, zone: str) -> pd.DataFrame:
-    """One row per group of failures, largest first."""
+    """One row per group of failures, largest first (a client's row names its coach too)."""
+    title = GROUP_TITLES[by]
     records = [
         {
-            GROUP_TITLES[by]: row["label"] or "(no error recorded)",
-            "Coach": row["coach"],
+            title: row["label"] or "(no error recorded)",
+            **({"Coach": row["coach"]} if by == "client" else {}),
             "Failures": row["failures"],
             "Messages": row["messages"],
             "Last failure": local(row["last"], zone),
         }
         for row in rows
     ]
-    columns = [GROUP_TITLES[by]] + (["Coach"] if by == "client" else []) + ["Failures", "Messages", "Last failure"]
-    return pd.DataFrame(records, columns=[GROUP_TITLES[by], "Coach", "Failures", "Messages", "Last failure"])[columns]
+    columns = [title] + (["Coach"] if by == "client" else []) + ["Failures", "Messages", "Last failure"]
+    return pd.DataFrame(records, columns=columns)
 
 
 def group_picker(rows: list[dict], by: str, ask: Callable[[str, str], None]) -> None:
