@@ -205,3 +205,47 @@ def test_the_month_audit_lists_active_schedules_and_those_touched_in_the_month(s
     assert ([row["title"] for row in page], total) == (["Ended"], 2)
     december, _ = service.schedule_audit(sky.as_actor(), *windows.month(2026, 12, "UTC"), "UTC")
     assert sorted(row["title"] for row in december) == ["Daily", "Ended", "Quiet"]  # all three created then
+
+
+@pytest.mark.postgres
+def test_report_queries_use_indexes_not_a_scan_of_deliveries(postgres_url, clock):
+    """EXPLAIN every query both reports make over 50,000 deliveries: no sequential scan of deliveries."""
+    from sqlalchemy import event, text
+
+    from bench.log_fill import fill
+    from services.db.engine import make_engine
+    from services.db.schema import metadata
+    from services.store import Store
+
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in metadata.sorted_tables) + " CASCADE"))
+    store = Store(engine, clock)
+    coaches = (factories.coach(store), factories.coach(store, email="b@example.com"))
+    sky = factories.support(store).as_actor()
+    now = datetime.now(UTC)
+    fill(engine, (coaches[0].id, coaches[1].id), now, clients=400, messages=2000, per=25, days=90)
+    service = ReportService(store, DeliveryLogService(store, RecordingScheduler(), clock), clock)
+    statements = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "deliver" in statement and not statement.startswith("EXPLAIN"):
+            statements.append((statement, parameters))
+
+    since, until = windows.week((now - timedelta(days=6)).date(), "Asia/Kolkata")
+    review = service.failure_review(sky, since, until)
+    assert sum(row["failures"] for row in review["reason"]) > 0
+    for by, rows in review.items():
+        service.group_ids(sky, since, until, by, rows[0]["key"])
+    month = windows.month(now.year, now.month, "Asia/Kolkata")  # part-hours at both ends: live counts too
+    rows, total = service.schedule_audit(sky, *month, "Asia/Kolkata", limit=25)
+    assert total > 25
+    assert sum(row["sent"] for row in rows) > 0
+    event.remove(engine, "before_cursor_execute", capture)
+    assert len(statements) >= 9
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "Seq Scan on deliveries" not in plan, f"{statement}\n{plan}"
+    engine.dispose()
