@@ -37,12 +37,12 @@ def quiet_streamlit() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def render_seconds(services, account, rounds: int) -> float:
-    """Median seconds of a Delivery Log render (after one warm-up run)."""
+def render_seconds(services, account, rounds: int, page: str = "pages/delivery_log.py") -> float:
+    """Median seconds of a page's render (after one warm-up run); the Delivery Log unless told."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["services"] = services
     at.session_state["account"] = account
-    at.switch_page("pages/delivery_log.py").run()
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     times = []
     for _ in range(rounds):
