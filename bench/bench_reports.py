@@ -6,22 +6,14 @@ A scratch database is created on that server and dropped afterwards; the fill is
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-from qstash import QStash
 
 from bench.bench_log_page import quiet_streamlit, render_seconds
-from bench.log_fill import fill
-from bench.scratch_db import scratch_database
+from bench.log_fill import fill, size_arguments
+from bench.scratch_db import scratch_services
 from services import reports as windows
-from services.bootstrap import build_services
-from services.config import load_settings
-from services.db.engine import make_engine, migrate
 from ui import fmt, report_views
 
 
@@ -38,25 +30,10 @@ def best_of(rounds: int, work) -> tuple[float, object]:
 
 def main() -> None:
     """Fill, then time the page and each report against the same over an empty database."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--messages", type=int, default=10000)
-    parser.add_argument("--per", type=int, default=100, help="deliveries per message")
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = size_arguments(__doc__)
     quiet_streamlit()
-    with tempfile.TemporaryDirectory() as tmp, scratch_database("postgresql", Path(tmp)) as url:
-        migrate(url)
-        services = build_services(
-            load_settings(data_dir=Path(tmp)),
-            engine=make_engine(url),
-            qstash_client=QStash("unused", base_url="http://127.0.0.1:9", retry=False),  # nothing is retried here
-        )
+    with scratch_services() as (services, coach, other, support):
         store, reports = services.store, services.reports
-        coach = store.accounts.insert(None, "a@example.com", "Coach A", "UTC", "coach", None)
-        other = store.accounts.insert(None, "b@example.com", "Coach B", "UTC", "coach", None)
-        support = store.accounts.insert(None, "s@example.com", "Support", "UTC", "support", None)
         sky, now = support.as_actor(), datetime.now(UTC)
         week = windows.week((now - timedelta(days=6)).date(), "UTC")
         month = windows.month(now.year, now.month, "UTC")
@@ -94,7 +71,6 @@ def main() -> None:
         started = time.perf_counter()
         ids = reports.group_ids(sky, *week, "reason", review["reason"][0]["key"])
         print(f"largest reason group's ids ({len(ids):,}): {time.perf_counter() - started:.3f} s")
-        store.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Reports (support, admin): the weekly review of failed deliveries and the monthly audit of schedules."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -66,9 +67,9 @@ with monthly:
     size, offset = fmt.pager("reports_audit", total)
     rows, _ = reports.schedule_audit(actor, since, until, zone, limit=size, offset=offset)
     st.dataframe(report_views.audit(rows, zone), hide_index=True, key="reports_audit_table")
-    report_views.csv_on_click(
+    log_export.prepared_download(
         "reports_audit_csv",
         (since, until),
-        lambda: report_views.audit(reports.schedule_audit(actor, since, until, zone)[0], zone),
+        partial(report_views.audit_csv, lambda: reports.schedule_audit(actor, since, until, zone)[0], zone),
         f"schedule-audit-{year}-{number:02d}.csv",
     )

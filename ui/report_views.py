@@ -109,23 +109,10 @@ def _change(event: dict, zone: str) -> str:
     return f"{head}: {event['changes']}" if event["changes"] else head
 
 
-def csv_on_click(key: str, signature: object, build: Callable[[], pd.DataFrame], file_name: str) -> None:
-    """A Prepare button that builds the spreadsheet-safe CSV only when pressed, then its download."""
-    state = st.session_state
-    if state.get(f"{key}_for") != signature:  # another month: what was built no longer matches
-        state.pop(f"{key}_data", None)
-    if st.button("Prepare CSV", key=f"{key}_prepare", icon=":material/table_view:"):
-        with st.spinner("Preparing the CSV…"):
-            state[f"{key}_data"], state[f"{key}_for"] = fmt.csv_bytes(build()), signature
-    if f"{key}_data" in state:
-        st.download_button(
-            "Download CSV",
-            state[f"{key}_data"],
-            file_name=file_name,
-            mime="text/csv",
-            key=key,
-            icon=":material/download:",
-        )
+def audit_csv(rows: Callable[[], list[dict]], zone: str) -> bytes:
+    """Every audited schedule as spreadsheet-safe CSV (called only when Prepare CSV is pressed)."""
+    with st.spinner("Preparing the CSV…"):
+        return fmt.csv_bytes(audit(rows(), zone))
 
 
 def months_back(today: date, count: int = 12) -> list[tuple[int, int]]:

@@ -104,28 +104,13 @@ class ReportRepository(Repository):
         with self.engine.connect() as conn:
             dialect = conn.dialect.name
             queries = [
-                select(deliveries.c.message_id, deliveries.c.status, func.count())
-                .where(
-                    deliveries.c.status.in_(("sent", "failed")),
-                    deliveries.c.updated_at >= start,
-                    deliveries.c.updated_at < end,
-                    one_of(deliveries.c.message_id, message_ids, dialect),
-                )
-                .group_by(deliveries.c.message_id, deliveries.c.status)
+                _outcomes(deliveries.c.updated_at, func.count(), start, end, message_ids, dialect)
                 for start, end in spans
                 if start < end
             ]
             if first < last:
-                queries.append(
-                    select(delivery_counts.c.message_id, delivery_counts.c.status, func.sum(delivery_counts.c.n))
-                    .where(
-                        delivery_counts.c.status.in_(("sent", "failed")),
-                        delivery_counts.c.hour >= first,
-                        delivery_counts.c.hour < last,
-                        one_of(delivery_counts.c.message_id, message_ids, dialect),
-                    )
-                    .group_by(delivery_counts.c.message_id, delivery_counts.c.status)
-                )
+                n = func.sum(delivery_counts.c.n)
+                queries.append(_outcomes(delivery_counts.c.hour, n, first, last, message_ids, dialect))
             for query in queries:
                 for message_id, status, count in conn.execute(query):
                     counts = found.setdefault(message_id, {})
@@ -148,6 +133,21 @@ class ReportRepository(Repository):
             dict(r) | {"old_values": load_values(r["old_values"]), "new_values": load_values(r["new_values"])}
             for r in rows
         ]
+
+
+def _outcomes(at, count, start: datetime, end: datetime, message_ids: list[str], dialect: str):
+    """(message id, status, count) of sent and failed rows of `at`'s table with start <= at < end."""
+    table = at.table
+    return (
+        select(table.c.message_id, table.c.status, count)
+        .where(
+            table.c.status.in_(("sent", "failed")),
+            at >= start,
+            at < end,
+            one_of(table.c.message_id, message_ids, dialect),
+        )
+        .group_by(table.c.message_id, table.c.status)
+    )
 
 
 def _hour(at: datetime, up: bool = False) -> datetime:
