@@ -5,7 +5,8 @@ import sys
 
 from bench.scratch_db import postgres_server
 
-BENCHES = ["bench.bench_local_qstash", "bench.bench_fanout"] + (["bench.bench_log_page"] if postgres_server() else [])
+POSTGRES_ONLY = ["bench.bench_log_page", "bench.bench_reports"]
+BENCHES = ["bench.bench_local_qstash", "bench.bench_fanout"] + (POSTGRES_ONLY if postgres_server() else [])
 
 if __name__ == "__main__":
     failed = [name for name in BENCHES if subprocess.call([sys.executable, "-m", name]) != 0]

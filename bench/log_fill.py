@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from datetime import datetime
 
@@ -59,3 +60,14 @@ def fill(
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     return seconds
+
+
+def size_arguments(description: str) -> argparse.Namespace:
+    """The command line of a bench over this fill: its sizes and how many timed rounds."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--per", type=int, default=100, help="deliveries per message")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--rounds", type=int, default=5)
+    return parser.parse_args()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from qstash import QStash
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from services.bootstrap import build_services
+from services.config import load_settings
+from services.db.engine import make_engine, migrate
 
 
 def postgres_server() -> str | None:
@@ -39,3 +45,25 @@ def scratch_database(kind: str, tmp: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def scratch_services() -> Iterator[tuple]:
+    """The product's services over a migrated scratch PostgreSQL database, with coaches A and B and a support
+    account: (services, coach, other, support). QStash is a dead address: nothing here publishes."""
+    with tempfile.TemporaryDirectory() as tmp, scratch_database("postgresql", Path(tmp)) as url:
+        migrate(url)
+        services = build_services(
+            load_settings(data_dir=Path(tmp)),
+            engine=make_engine(url),
+            qstash_client=QStash("unused", base_url="http://127.0.0.1:9", retry=False),
+        )
+        accounts = services.store.accounts
+        people = [
+            accounts.insert(None, f"{who}@example.com", name, "UTC", role, None)
+            for who, name, role in (("a", "Coach A", "coach"), ("b", "Coach B", "coach"), ("s", "Support", "support"))
+        ]
+        try:
+            yield services, *people
+        finally:
+            services.store.engine.dispose()

@@ -18,6 +18,7 @@ LABELS = {
     "max_occurrences": "Max sends",
     "status": "Status",
     "deleted_at": "Deleted",
+    "retried": "Failed deliveries reopened",
 }
 ACTIONS = {
     "create": "Created",
@@ -28,6 +29,7 @@ ACTIONS = {
     "repair": "Repaired",
     "qstash_error": "QStash refused",
     "delete": "Deleted",
+    "retry": "Retried failed deliveries",
 }
 ZONE_MODES = {"coach": "the zone above", "client": "each client's own zone"}
 _TIMES = ("send_at", "end_at", "deleted_at")

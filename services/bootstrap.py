@@ -26,6 +26,7 @@ from services.qstash.port import WEBHOOK_PATH, Scheduler
 from services.qstash.registrar import Registrar
 from services.qstash.request_auth import WebhookAuth
 from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
+from services.reports import ReportService
 from services.schedules import ScheduleService
 from services.sign_in import SignIn
 from services.store import Store
@@ -48,6 +49,7 @@ class Services:
     clients: ClientService  # Clients page
     accounts: AccountService  # Accounts page (and the first admin from the command line)
     support: SupportService  # QStash health page
+    reports: ReportService  # Reports page (support and admin)
     inbox: InboxService | None  # Inbox page, only when chat goes to the local inbox
     auth: SignIn  # sign-in, throttled
     delivery: DeliveryService  # the webhook's fan-out
@@ -97,6 +99,7 @@ def build_services(
         timedelta(minutes=settings.min_send_interval_minutes),
         settings.confirm_recipients_above,
     )
+    delivery_log = DeliveryLogService(store, scheduler, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -104,10 +107,11 @@ def build_services(
         scheduler=scheduler,
         chat=chat,
         schedules=schedules,
-        delivery_log=DeliveryLogService(store, scheduler, clock),
+        delivery_log=delivery_log,
         clients=ClientService(store, schedules),
         accounts=AccountService(store),
         support=SupportService(store, scheduler),
+        reports=ReportService(store, delivery_log, clock),
         inbox=InboxService(store) if local_inbox else None,
         auth=SignIn(
             _default_auth(settings, store),

@@ -56,28 +56,37 @@ class DeliveryLogService:
 
     @logged("retry failed deliveries")
     def retry_failed(self, actor: Actor, delivery_ids: list[str]) -> int:
-        """Reopen failed recipients and ask QStash to fire their occurrence again; returns how many."""
+        """Reopen failed recipients (audited) and ask QStash to fire their occurrence again; returns how many."""
         rows = self.store.log.failed_ids(actor, delivery_ids)
         if not rows:
             raise UserError("None of the selected deliveries has failed, so there is nothing to retry.")
-        messages = {m: self.store.messages.get(actor, m) for m in {row[1] for row in rows}}
-        for message in messages.values():
+        messages = {m: self.store.messages.get(actor, m, include_deleted=True) for m in {row[1] for row in rows}}
+        for message in sorted(messages.values(), key=lambda m: m.title):
+            if message.deleted_at is not None:  # the webhook answers a deleted message's firings as cancelled
+                raise UserError(f"That message was deleted: “{message.title}”. Its failures cannot be retried.")
             if message.status in ("cancelled", "paused"):
-                raise UserError(f"That message is {message.status}: resume it (or schedule a new one) before retrying.")
+                raise UserError(
+                    f"That message is {message.status}: “{message.title}”. Resume it (or schedule a new one) "
+                    "before retrying."
+                )
         zones = {c.id: c.timezone for c in self.store.clients.get_many(actor, [row[4] for row in rows])}
+        # Only what this call reopened is fired again: a retry racing this one (a double click, a colleague)
+        # reopens each row once, and the other call finds nothing left to do.
+        reopened = self.store.deliveries.reopen([row[0] for row in rows], actor_id=actor.account_id)
+        if not reopened:
+            raise UserError("These deliveries are being retried already: none of them has failed any more.")
         # The webhook sends a firing to its zone group only: "each client's own zone" needs the client's zone.
         firings = {
             Firing(m, coach_id, zones.get(client_id, messages[m].timezone) if messages[m].zone_mode == "client"
                    else messages[m].timezone, slot)
-            for _, m, coach_id, slot, client_id in rows
+            for _, m, coach_id, slot, client_id in reopened
         }  # fmt: skip
-        reopened = self.store.deliveries.reopen([row[0] for row in rows])
-        for message in messages.values():
-            if message.status == "completed":
-                self.store.messages.system_update(message.id, status="scheduled")
+        for message_id in {firing.message_id for firing in firings}:
+            if messages[message_id].status == "completed":
+                self.store.messages.system_update(message_id, status="scheduled")
         retry = uuid.uuid4().hex  # each retry is a new publish, never deduplicated into an earlier one
         for firing in sorted(firings, key=lambda f: (f.message_id, f.slot or "", f.zone)):
             self.scheduler.publish(
                 firing, None, dedup_id_for(firing.message_id, 0, firing.zone, f"{retry}|{firing.slot}")
             )
-        return reopened
+        return len(reopened)

@@ -47,24 +47,44 @@ class MinuteFormatter:
         return text
 
 
-def controls(key: str, signature: object, total: int, stream: Callable[[], Iterable[dict]], zone: str) -> None:
+def controls(
+    key: str,
+    signature: object,
+    total: int,
+    stream: Callable[[], Iterable[dict]],
+    zone: str,
+    file_name: str = "deliveries.csv",
+) -> None:
     """A Prepare button that builds the CSV with a progress bar, then the download of what it built."""
-    state = st.session_state
-    if state.get(f"{key}_for") != signature:  # other filters: what was built no longer matches
-        state.pop(f"{key}_data", None)
-    if st.button("Prepare CSV", key=f"{key}_prepare", icon=":material/table_view:", disabled=not total):
+
+    def build() -> bytes:
+        """Stream every row into CSV bytes, showing progress."""
         bar = st.progress(0.0, text="Preparing the CSV…")
         sink = io.BytesIO()
         written = write_csv(
             stream(), zone, sink, lambda done: bar.progress(min(1.0, done / total), text=f"{done:,} of {total:,} rows")
         )
         bar.progress(1.0, text=f"{written:,} rows ready.")
-        state[f"{key}_data"], state[f"{key}_for"] = sink.getvalue(), signature
+        return sink.getvalue()
+
+    prepared_download(key, signature, build, file_name, disabled=not total)
+
+
+def prepared_download(
+    key: str, signature: object, build: Callable[[], bytes], file_name: str, disabled: bool = False
+) -> None:
+    """A Prepare CSV button that calls `build` only when pressed, then the download of what it built (kept
+    while `signature`, the filters it was built for, stays the same)."""
+    state = st.session_state
+    if state.get(f"{key}_for") != signature:  # other filters: what was built no longer matches
+        state.pop(f"{key}_data", None)
+    if st.button("Prepare CSV", key=f"{key}_prepare", icon=":material/table_view:", disabled=disabled):
+        state[f"{key}_data"], state[f"{key}_for"] = build(), signature
     if f"{key}_data" in state:
         st.download_button(
             "Download CSV",
             state[f"{key}_data"],
-            file_name="deliveries.csv",
+            file_name=file_name,
             mime="text/csv",
             key=key,
             icon=":material/download:",

@@ -55,10 +55,11 @@ class AuditRepository(Repository):
         with self.engine.connect() as conn:
             rows = conn.execute(page_of(query, limit, offset)).mappings().all()
         return [
-            dict(row) | {"old_values": _load(row["old_values"]), "new_values": _load(row["new_values"])} for row in rows
+            dict(row) | {"old_values": load_values(row["old_values"]), "new_values": load_values(row["new_values"])}
+            for row in rows
         ]
 
 
-def _load(text: str | None) -> dict | None:
+def load_values(text: str | None) -> dict | None:
     """Parse stored JSON values."""
     return json.loads(text) if text else None

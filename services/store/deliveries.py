@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, insert, or_, select
 
 from services.db.schema import deliveries, delivery_runs
-from services.store import batch_sql
+from services.store import audit, batch_sql
 from services.store.base import Repository, new_id
 from services.store.in_list import one_of
 from services.store.upsert import insert_ignoring_conflicts
+
+_REOPEN_BATCH = 10_000  # ids per statement: SQLite allows 32,766 parameters
+_REOPENED = (deliveries.c.id, deliveries.c.message_id, deliveries.c.coach_id, deliveries.c.slot, deliveries.c.client_id)
 
 
 class DeliveryRepository(Repository):
@@ -243,12 +247,25 @@ class DeliveryRepository(Repository):
                 )
             )
 
-    def reopen(self, delivery_ids: list[str], now: datetime | None = None) -> int:
-        """Put failed rows back to pending so a retry sends them (support's 'retry failed')."""
+    def reopen(self, delivery_ids: list[str], now: datetime | None = None, actor_id: str | None = None) -> list:
+        """Put failed rows back to pending so a retry sends them (support's 'retry failed'); returns the rows this
+        call reopened as (id, message_id, coach_id, slot, client_id), audited per message when an actor asks.
+
+        Only rows still failed change, so of two retries racing for the same rows each row goes to one of them.
+        """
+        now = now or self.clock()
+        reopened = []
         with self.engine.begin() as conn:
-            result = conn.execute(
-                deliveries.update()
-                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed")
-                .values(status="pending", lease_until=None, claimed_by=None, updated_at=now or self.clock())
-            )
-            return result.rowcount
+            for start in range(0, len(delivery_ids), _REOPEN_BATCH):
+                chunk = delivery_ids[start : start + _REOPEN_BATCH]
+                reopened += conn.execute(
+                    deliveries.update()
+                    .where(one_of(deliveries.c.id, chunk, conn.dialect.name), deliveries.c.status == "failed")
+                    .values(status="pending", lease_until=None, claimed_by=None, updated_at=now)
+                    .returning(*_REOPENED)
+                ).all()
+            if actor_id:  # the retry and its audit entries share this transaction
+                counts = Counter((row.message_id, row.coach_id) for row in reopened)
+                for (message_id, coach_id), count in sorted(counts.items()):
+                    audit.record(conn, now, actor_id, coach_id, message_id, "retry", None, {"retried": count})
+        return reopened

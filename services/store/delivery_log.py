@@ -11,6 +11,7 @@ from services.db.schema import accounts, clients, deliveries, delivery_counts, d
 from services.db.schema import scheduled_messages as messages
 from services.domain import Actor
 from services.store.base import Repository, matches_any, page_of, scoped
+from services.store.in_list import one_of
 
 
 class DeliveryLogRepository(Repository):
@@ -185,19 +186,19 @@ class DeliveryLogRepository(Repository):
 
     def failed_ids(self, actor: Actor, delivery_ids: list[str]) -> list[tuple[str, str, str, str, str]]:
         """(delivery id, message id, coach id, slot, client id) of the failed rows among these the actor may retry."""
-        query = scoped(
-            select(
-                deliveries.c.id,
-                deliveries.c.message_id,
-                deliveries.c.coach_id,
-                deliveries.c.slot,
-                deliveries.c.client_id,
-            ).where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "failed"),
-            deliveries.c.coach_id,
-            actor,
-        )
+        found = []
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(query)]
+            for start in range(0, len(delivery_ids), 10_000):  # SQLite allows 32,766 parameters a statement
+                chunk = delivery_ids[start : start + 10_000]
+                query = select(
+                    deliveries.c.id,
+                    deliveries.c.message_id,
+                    deliveries.c.coach_id,
+                    deliveries.c.slot,
+                    deliveries.c.client_id,
+                ).where(one_of(deliveries.c.id, chunk, conn.dialect.name), deliveries.c.status == "failed")
+                found += [tuple(r) for r in conn.execute(scoped(query, deliveries.c.coach_id, actor))]
+        return found
 
     def last_activity(self) -> datetime | None:
         """When a delivery last changed (health page)."""

@@ -15,6 +15,7 @@ from services.store.guards import SignatureRepository, SignInFailureRepository
 from services.store.inbox import InboxRepository
 from services.store.message_templates import TemplateRepository
 from services.store.messages import MessageRepository
+from services.store.reports import ReportRepository
 
 
 class Store:
@@ -31,6 +32,7 @@ class Store:
         self.deliveries = DeliveryRepository(engine, clock)
         self.log = DeliveryLogRepository(engine, clock)
         self.audit = AuditRepository(engine, clock)
+        self.reports = ReportRepository(engine, clock)
         self.inbox = InboxRepository(engine, clock)
         self.signatures = SignatureRepository(engine, clock)
         self.sign_in_failures = SignInFailureRepository(engine, clock)

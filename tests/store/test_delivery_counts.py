@@ -3,13 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
-from bench.log_fill import fill
 from services.db.schema import scheduled_messages
 from services.domain import Actor
-from services.store import Store
 from tests import factories
+from tests.explain import assert_no_scan_of_deliveries, filled_store, statements_about_deliveries
 
 LEASE = timedelta(seconds=60)
 
@@ -55,35 +54,13 @@ def test_summary_follows_every_kind_of_write(store, clock):
 @pytest.mark.postgres
 def test_log_queries_use_indexes_not_a_scan_of_deliveries(postgres_url, clock):
     """EXPLAIN every query the log page makes over 50,000 deliveries: no sequential scan of deliveries."""
-    from sqlalchemy import text
-
-    from services.db.engine import make_engine
-    from services.db.schema import metadata
-
-    engine = make_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in metadata.sorted_tables) + " CASCADE"))
-    store = Store(engine, clock)
-    coaches = (factories.coach(store), factories.coach(store, email="b@example.com"))
-    support = factories.account(store, "s@example.com", "Sky", "support", "UTC")
-    fill(engine, (coaches[0].id, coaches[1].id), datetime.now(UTC), clients=400, messages=2000, per=25, days=90)
-    statements = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "deliver" in statement and not statement.startswith("EXPLAIN"):
-            statements.append((statement, parameters))
-
-    for actor in (coaches[0].as_actor(), Actor(support.id, "support")):
-        for filters in ({}, {"status": "failed"}, {"since": datetime.now(UTC) - timedelta(days=7)}):
-            store.log.status_counts(actor, **filters)
-            store.log.per_day(actor, **filters)
-            first = store.log.seek(actor, limit=25, **filters)
-            store.log.seek(actor, limit=25, after=(first[-1]["updated_at"], first[-1]["id"]), **filters)
-    event.remove(engine, "before_cursor_execute", capture)
-    assert len(statements) == 24
-    with engine.connect() as conn:
-        for statement, parameters in statements:
-            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-            assert "Seq Scan on deliveries" not in plan, f"{statement}\n{plan}"
-    engine.dispose()
+    with filled_store(postgres_url, clock) as (store, coaches, support):
+        with statements_about_deliveries(store.engine) as statements:
+            for actor in (coaches[0].as_actor(), Actor(support.id, "support")):
+                for filters in ({}, {"status": "failed"}, {"since": datetime.now(UTC) - timedelta(days=7)}):
+                    store.log.status_counts(actor, **filters)
+                    store.log.per_day(actor, **filters)
+                    first = store.log.seek(actor, limit=25, **filters)
+                    store.log.seek(actor, limit=25, after=(first[-1]["updated_at"], first[-1]["id"]), **filters)
+        assert len(statements) == 24
+        assert_no_scan_of_deliveries(store.engine, statements)
