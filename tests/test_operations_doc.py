@@ -22,16 +22,16 @@ def test_a_new_setting_is_reported_with_the_row_to_paste(monkeypatch):
     """A setting added to Settings (as other branches do) makes the check print its exact row."""
 
     class Grown(Settings):
-        log_format: str = "text"
-        alert_webhook_url: str | None = None
+        example_new_format: str = "text"
+        example_new_url: str | None = None
 
     monkeypatch.setattr(settings_table, "Settings", Grown)
     assert settings_table.problems(DOC) == [
         "Add these rows to the settings table in OPERATIONS.md (and say what each does):",
-        "| `LOG_FORMAT` | `text` | TODO: say what it does | no |",
-        "| `ALERT_WEBHOOK_URL` | unset | TODO: say what it does | no |",
+        "| `EXAMPLE_NEW_FORMAT` | `text` | TODO: say what it does | no |",
+        "| `EXAMPLE_NEW_URL` | unset | TODO: say what it does | no |",
     ]
-    assert "| `LOG_FORMAT` | `text` | TODO: say what it does | no |" in settings_table.table(DOC)
+    assert "| `EXAMPLE_NEW_FORMAT` | `text` | TODO: say what it does | no |" in settings_table.table(DOC)
 
 
 def test_a_changed_default_or_a_removed_setting_is_reported():
