@@ -18,6 +18,7 @@ LABELS = {
     "max_occurrences": "Max sends",
     "status": "Status",
     "deleted_at": "Deleted",
+    "follow_up": "Follow-up",
 }
 ACTIONS = {
     "create": "Created",
@@ -28,6 +29,7 @@ ACTIONS = {
     "repair": "Repaired",
     "qstash_error": "QStash refused",
     "delete": "Deleted",
+    "cancel_nudge": "Nudge cancelled",
 }
 ZONE_MODES = {"coach": "the zone above", "client": "each client's own zone"}
 _TIMES = ("send_at", "end_at", "deleted_at")
@@ -86,6 +88,8 @@ def _value(name: str, value, zone_name: str) -> str:
         return at.astimezone(recurrence.zone(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
     if name == "zone_mode":
         return ZONE_MODES.get(value, value)
+    if name == "follow_up" and isinstance(value, dict):
+        return f"after {value.get('delay_seconds', 0) / 3600:g} h without a reply"
     return str(value)
 
 

@@ -11,7 +11,7 @@ from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimit
 
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import CHUNK_SUFFIX
-from services.qstash.port import Firing, schedule_id_for
+from services.qstash.port import NUDGE_SUFFIX, Firing, schedule_id_for
 
 
 @contextlib.contextmanager
@@ -100,6 +100,19 @@ class QStashScheduler:
         ]
         with _translated_errors("hand the fan-out's chunks to QStash"):
             return [result.message_id for result in self.client.message.batch_json(requests)]
+
+    def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
+        """Publish one occurrence's nudge (ids only) to the nudge route, held by QStash until `not_before`."""
+        with _translated_errors("schedule the nudge"):
+            result = self.client.message.publish_json(
+                url=self.webhook_url + NUDGE_SUFFIX,
+                body=body,
+                headers=self._forward,
+                retries=self.retries,
+                not_before=not_before,
+                deduplication_id=deduplication_id,
+            )
+        return result.message_id
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule for a (message, zone) pair; returns its id."""

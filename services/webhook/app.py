@@ -10,9 +10,10 @@ from flask import Flask, Response, jsonify, request
 from services.delivery import Answer
 from services.errors import UserError
 from services.fanout_chunks import CHUNK_SUFFIX
-from services.qstash.port import WEBHOOK_PATH
+from services.qstash.port import NUDGE_SUFFIX, WEBHOOK_PATH
 from services.qstash.request_auth import Proof
 from services.webhook.delivery_request import json_object, read_delivery
+from services.webhook.stream_replies import stream_replies
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,13 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.config.update(test_config or {})
     app.extensions["scheduler_services"] = services
 
-    def proof(chunk: bool = False) -> Proof | None:
+    def proof(suffix: str = "") -> Proof | None:
         """The request's proof under the configured mode (read per request, so tests may switch it)."""
         raw = request.get_data(cache=True)
         headers = request.headers
         auth = services.webhook_auth
-        if chunk:  # QStash signs the URL it delivers to: the chunk endpoint's own
-            auth = dataclasses.replace(auth, expected_url=auth.expected_url + CHUNK_SUFFIX)
+        if suffix:  # QStash signs the URL it delivers to: the chunk or nudge endpoint's own
+            auth = dataclasses.replace(auth, expected_url=auth.expected_url + suffix)
         return auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
 
     def first_use(shown: Proof) -> bool:
@@ -42,9 +43,9 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         claims = shown.signature
         return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
 
-    def handle(chunk: bool) -> Response:
-        """Verify, refuse replays, read the delivery and hand it to the fan-out (a whole firing or one chunk)."""
-        shown = proof(chunk)
+    def handle(suffix: str = "") -> Response:
+        """Verify, refuse replays, read the delivery and hand it on: a whole firing, one chunk, or a nudge."""
+        shown = proof(suffix)
         if shown is None:
             return _unauthorised()
         if not first_use(shown):
@@ -54,23 +55,26 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         delivery = read_delivery(request.headers, request.get_data(cache=True))
         if isinstance(delivery, Answer):
             return _reply(delivery)
-        if chunk:
-            answer = services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
-        else:
-            signed_at = shown.signature.issued_at if shown.signature else None
-            answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
-        log.info("%s %s: %s", "chunk" if chunk else "firing", delivery.qstash_message_id, answer.status)
+        answer = _dispatch(services, suffix, delivery, shown)
+        log.info("%s %s: %s", suffix or "firing", delivery.qstash_message_id, answer.status)
         return _reply(answer)
 
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
         """Deliver one firing from QStash."""
-        return handle(chunk=False)
+        return handle()
 
     @app.post(WEBHOOK_PATH + CHUNK_SUFFIX)
     def process_chunk():
         """Deliver one chunk of a large fan-out (published by its firing through QStash's batch API)."""
-        return handle(chunk=True)
+        return handle(CHUNK_SUFFIX)
+
+    @app.post(WEBHOOK_PATH + NUDGE_SUFFIX)
+    def process_nudge():
+        """Send one occurrence's follow-up to those who have not replied (published with a delay after its fan-out)."""
+        return handle(NUDGE_SUFFIX)
+
+    app.register_blueprint(stream_replies(services))
 
     @app.post("/api/qstash-schedule")
     def qstash_schedule():
@@ -96,6 +100,16 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         return jsonify({"error": "body too large"}), 413
 
     return app
+
+
+def _dispatch(services, suffix: str, delivery, shown: Proof) -> Answer:
+    """Hand a verified delivery to the service its path names: a nudge, a chunk, or a whole firing."""
+    if suffix == NUDGE_SUFFIX:
+        return services.nudges.fire(delivery.payload, delivery.qstash_message_id, delivery.retried)
+    if suffix == CHUNK_SUFFIX:
+        return services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
+    signed_at = shown.signature.issued_at if shown.signature else None
+    return services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
 
 
 def _unauthorised() -> tuple[Response, int]:
