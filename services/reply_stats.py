@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.domain import Actor
+from services.domain import Actor, Message
 from services.store import Store
 
 
@@ -11,6 +11,10 @@ class ReplyStatsService:
 
     def __init__(self, store: Store):
         self.store = store
+
+    def message(self, actor: Actor, message_id: str) -> Message:
+        """The message the statistics are about (also a deleted one: its history stays)."""
+        return self.store.messages.get(actor, message_id, include_deleted=True)
 
     def occurrences(self, actor: Actor, message_id: str, limit: int = 50) -> list[dict]:
         """Per occurrence, newest first: sent, replied, rate (0..1) and median seconds to reply (None: no reply)."""
