@@ -11,6 +11,8 @@ read and write none of their rows.
 import sqlalchemy as sa
 from alembic import op
 
+from services.db.row_security import secure_new_tables
+
 revision = "0009r"
 down_revision = "0008"
 branch_labels = None
@@ -129,25 +131,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nudge_sends")),
         sa.UniqueConstraint("nudge_id", "delivery_id", name="uq_nudge_sends_nudge_delivery"),
     )
-    _secure()
-
-
-def _secure() -> None:
-    """Row-level security on the new tables, and no grants for Supabase's API roles (PostgreSQL only)."""
-    if op.get_context().dialect.name != "postgresql":
-        return
-    for table in NEW_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    tables = ", ".join(NEW_TABLES)
-    for role in ("anon", "authenticated"):
-        op.execute(
-            f"""DO $$
-BEGIN
-  IF to_regrole('{role}') IS NOT NULL THEN
-    REVOKE ALL ON {tables} FROM {role};
-  END IF;
-END $$"""
-        )
+    secure_new_tables(op, NEW_TABLES)
 
 
 def downgrade() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from services.db.schema import deliveries, delivery_runs, nudge_sends, nudges, replies
 from services.domain import Actor
 from services.store import audit
 from services.store.base import Repository, new_id, scoped
+from services.store.claims import free_to_claim
 from services.store.upsert import insert_ignoring_conflicts
 
 
@@ -126,11 +127,7 @@ class NudgeRepository(Repository):
     def claim(self, nudge_id: str, owner: str, retried: int, lease: timedelta) -> list[tuple[str, str, str]]:
         """Take every pending send nobody else holds (QStash's retry takes over its own); (send, delivery, client)."""
         now = self.clock()
-        free = or_(
-            nudge_sends.c.lease_until.is_(None),
-            nudge_sends.c.lease_until < now,
-            and_(nudge_sends.c.claimed_by == owner, nudge_sends.c.claimed_retried < retried),
-        )
+        free = free_to_claim(nudge_sends, now, owner, retried)
         query = (
             nudge_sends.update()
             .where(nudge_sends.c.nudge_id == nudge_id, nudge_sends.c.status == "pending", free)
