@@ -19,6 +19,7 @@ class WebhookSender:
         self.api_key, self.api_secret, self.url = api_key, api_secret, url
         self._lock = threading.Lock()
         self._sent: list[dict] = []  # {"body": bytes, "headers": dict, "status": int | None}
+        self._threads: list[threading.Thread] = []
 
     def message_new(self, channel_type: str, channel_id: str, message: dict) -> None:
         """Send the `message.new` event of a stored message (in a thread: Stream does not hold the API call)."""
@@ -42,7 +43,10 @@ class WebhookSender:
             "X-Webhook-Attempt": "1",
             "X-Api-Key": self.api_key,
         }
-        threading.Thread(target=self.post, args=(body, headers), daemon=True).start()
+        thread = threading.Thread(target=self.post, args=(body, headers), daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
 
     def post(self, body: bytes, headers: dict) -> int | None:
         """POST one event (also a test's resend of a recorded one) and record the answer's status."""
@@ -53,6 +57,14 @@ class WebhookSender:
         with self._lock:
             self._sent.append({"body": body, "headers": dict(headers), "status": status})
         return status
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Post nothing more and wait for the posts under way (before the receiver shuts down)."""
+        self.url = None
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.join(timeout)
 
     def sent(self) -> list[dict]:
         """Every event posted so far, with the status it was answered."""

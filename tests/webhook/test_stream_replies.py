@@ -34,6 +34,7 @@ def replies_product(db_url, tmp_path, standin):
     )
     standin.webhooks.url = running.webhook_url.split("/api/")[0] + STREAM_WEBHOOK_PATH
     yield running
+    standin.webhooks.stop()  # no request may still hold a database connection when the product stops
     running.stop()
 
 
