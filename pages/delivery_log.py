@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import recurrence
 from services.errors import UserError
-from ui import fmt, log_export, log_views, runtime, seek_pager
+from ui import fmt, log_export, log_views, reply_panel, runtime, seek_pager
 
 account = runtime.require_account()
 log = runtime.services().delivery_log
@@ -47,6 +47,9 @@ seek_pager.controls("log", rows, size, number, total, lambda row: (row["updated_
 
 # The export is built only when asked for, streamed from one cursor, then offered for download.
 log_export.controls("log_csv", signature, total, lambda: log.stream(actor, **filters), account.timezone)
+
+if filters["message_id"]:  # replies are per message: shown once one is chosen
+    reply_panel.show(runtime.services().reply_stats, actor, filters["message_id"], "log_replies")
 
 st.subheader("Retry failed recipients")
 failed = {r["id"]: f"{r['client']} · {r['message']} · {r['slot']}" for r in rows if r["status"] == "failed"}

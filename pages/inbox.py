@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from services.errors import UserError
 from ui import fmt, runtime
 from ui.fmt import literal, local
 
@@ -25,6 +26,23 @@ client_id = left.selectbox(
 )
 right.button("Refresh", key="inbox_refresh", icon=":material/refresh:")
 
+if client_id:  # the demo's other side: write as the client; it is recorded as Stream's webhook would record it
+    with st.form("inbox_reply_form", clear_on_submit=True, border=False):
+        text = st.text_input(f"Reply as {clients[client_id]}", key="inbox_reply_text", placeholder="Done, thanks!")
+        replied = st.form_submit_button("Reply as this client", icon=":material/reply:")
+    if replied:
+        try:
+            outcome = inbox.reply_as(actor, client_id, text)
+        except UserError as exc:
+            st.error(literal(exc.message))
+        else:
+            if outcome.recorded:
+                st.success("Posted, and counted as this client's reply to their latest check-in.")
+            else:
+                st.info(f"Posted; not counted as a reply ({outcome.reason}).")
+else:
+    st.caption("Choose a client to reply as them: their reply counts on the Schedules and Delivery Log pages.")
+
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def conversation() -> None:
@@ -41,7 +59,8 @@ def conversation() -> None:
         with st.container(border=True):
             st.markdown(f"**{literal(name)}** · {len(received)} message(s) on this page")
             for message in received:
-                with st.chat_message("assistant", avatar=":material/sports:"):
+                mine = message["from_client"]  # the client's own reply, or what the coach sent
+                with st.chat_message("user" if mine else "assistant", avatar=None if mine else ":material/sports:"):
                     st.caption(local(message["created_at"], account.timezone))
                     st.text(message["text"])
 

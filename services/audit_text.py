@@ -19,6 +19,7 @@ LABELS = {
     "status": "Status",
     "deleted_at": "Deleted",
     "retried": "Failed deliveries reopened",
+    "follow_up": "Follow-up",
 }
 ACTIONS = {
     "create": "Created",
@@ -30,6 +31,7 @@ ACTIONS = {
     "qstash_error": "QStash refused",
     "delete": "Deleted",
     "retry": "Retried failed deliveries",
+    "cancel_nudge": "Nudge cancelled",
 }
 ZONE_MODES = {"coach": "the zone above", "client": "each client's own zone"}
 _TIMES = ("send_at", "end_at", "deleted_at")
@@ -88,6 +90,8 @@ def _value(name: str, value, zone_name: str) -> str:
         return at.astimezone(recurrence.zone(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
     if name == "zone_mode":
         return ZONE_MODES.get(value, value)
+    if name == "follow_up" and isinstance(value, dict):
+        return f"after {value.get('delay_seconds', 0) / 3600:g} h without a reply"
     return str(value)
 
 

@@ -20,12 +20,15 @@ from services.db.engine import migrate as run_migrations
 from services.delivery import Chunking, DeliveryService
 from services.delivery_log import DeliveryLogService
 from services.inbox import InboxService
+from services.nudges import NudgeService
 from services.observability.metrics import Metrics
 from services.pacing import Pacer
 from services.qstash.port import WEBHOOK_PATH, Scheduler
 from services.qstash.registrar import Registrar
 from services.qstash.request_auth import WebhookAuth
 from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
+from services.replies import ReplyService
+from services.reply_stats import ReplyStatsService
 from services.reports import ReportService
 from services.schedules import ScheduleService
 from services.sign_in import SignIn
@@ -54,6 +57,9 @@ class Services:
     auth: SignIn  # sign-in, throttled
     delivery: DeliveryService  # the webhook's fan-out
     webhook_auth: WebhookAuth  # the webhook's request verification
+    replies: ReplyService  # clients' replies (Stream's message.new webhook and the local inbox)
+    reply_stats: ReplyStatsService  # reply rates on the Schedules and Delivery Log pages
+    nudges: NudgeService  # follow-ups to those who have not replied (the nudge route and the Schedules page)
     qstash_base_url: str | None
     metrics: Metrics  # the webhook's Prometheus metrics (GET /metrics)
 
@@ -92,6 +98,18 @@ def build_services(
     chat = chat or _default_chat(settings, store)
     local_inbox = isinstance(chat, LocalInboxGateway)
     metrics = Metrics()
+    # One pacer for fan-outs and nudges: together they stay within the provider's limit (the local inbox has none).
+    pacer = Pacer(0 if local_inbox else settings.chat_sends_per_minute)
+    replies = ReplyService(store, clock, timedelta(hours=settings.reply_window_hours))
+    nudges = NudgeService(
+        store,
+        chat,
+        pacer,
+        clock,
+        scheduler,
+        lease_seconds=settings.claim_lease_seconds,
+        deadline_seconds=settings.fanout_deadline_seconds,
+    )
     schedules = ScheduleService(
         store,
         registrar,
@@ -112,7 +130,7 @@ def build_services(
         accounts=AccountService(store),
         support=SupportService(store, scheduler),
         reports=ReportService(store, delivery_log, clock),
-        inbox=InboxService(store) if local_inbox else None,
+        inbox=InboxService(store, replies, clock) if local_inbox else None,
         auth=SignIn(
             _default_auth(settings, store),
             store.sign_in_failures,
@@ -120,11 +138,10 @@ def build_services(
             # The demo's logins are listed on the sign-in page only offline: SQLite and local accounts.
             demo_accounts=store.accounts if settings.embedded_database and not settings.supabase_auth else None,
         ),
-        # The provider's send limit applies to Stream; the local inbox has none.
         delivery=DeliveryService(
             store,
             chat,
-            Pacer(0 if local_inbox else settings.chat_sends_per_minute),
+            pacer,
             clock,
             on_finished=registrar.delete_schedules,
             concurrency=settings.fanout_concurrency,
@@ -132,6 +149,7 @@ def build_services(
             deadline_seconds=settings.fanout_deadline_seconds,
             chunking=Chunking(scheduler, settings.fanout_inline_max, settings.fanout_chunk_size),
             metrics=metrics,
+            after_occurrence=nudges.schedule,
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
@@ -141,6 +159,9 @@ def build_services(
         ),
         qstash_base_url=qstash_base_url,
         metrics=metrics,
+        replies=replies,
+        reply_stats=ReplyStatsService(store),
+        nudges=nudges,
     )
 
 

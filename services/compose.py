@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from services import recurrence, templates
-from services.domain import Actor, Message
+from services.domain import Actor, FollowUp, Message
 from services.errors import UserError
 from services.store import Store
 
 MAX_BODY = 5000
 DEFAULT_MIN_INTERVAL = timedelta(hours=1)
 MAX_TITLE = 120
+FOLLOW_UP_HOURS = (1, 168)  # a nudge goes between an hour and a week after its occurrence
 TEMPLATE_FIELDS = templates.FIELDS
 
 
@@ -39,6 +40,8 @@ class ScheduleRequest:
     idempotency_key: str | None = None  # one per compose-form instance: a second submit finds the first message
     send_now: bool = False  # a one-time send at the moment of saving (no date or time to pick)
     confirm_big: bool = False  # the coach confirmed a big send (many recipients, or more than once a day)
+    follow_up_hours: float | None = None  # "if no reply within N hours, send: follow_up_body"; None: no follow-up
+    follow_up_body: str = ""
 
 
 def _check_text(request: ScheduleRequest) -> tuple[str, str]:
@@ -93,6 +96,7 @@ def validate(
         raise UserError("Choose the coach's time zone or each client's own.", "zone_mode")
     client_ids = _check_target(store, actor, request)
     _check_personalised_length(store, actor, request, body, client_ids)
+    follow_up = _check_follow_up(store, actor, request, client_ids)
     values = {
         "title": title,
         "body": body,
@@ -106,6 +110,7 @@ def validate(
         "end_at": None,
         "max_occurrences": None,
         "status": "scheduled",
+        "follow_up": follow_up,
     }
     if request.kind == "once" and request.send_now:
         # Now is the same instant in every zone: one firing, whatever the delivery-time choice said.
@@ -121,16 +126,37 @@ def validate(
 
 
 def _check_personalised_length(
-    store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str]
+    store: Store, actor: Actor, request: ScheduleRequest, body: str, client_ids: list[str], field: str = "body"
 ) -> None:
     """The chat limit holds for every recipient's own text, not only for the template."""
     length, who = personalised_length(store, actor, request, body, client_ids)
     if length > MAX_BODY:
+        what = "message" if field == "body" else "follow-up"
         raise UserError(
-            f"Personalised for {who or 'a client'}, the message is {length:,} characters; the limit is {MAX_BODY:,}. "
+            f"Personalised for {who or 'a client'}, the {what} is {length:,} characters; the limit is {MAX_BODY:,}. "
             "Shorten it.",
-            "body",
+            field,
         )
+
+
+def _check_follow_up(store: Store, actor: Actor, request: ScheduleRequest, client_ids: list[str]) -> FollowUp | None:
+    """The follow-up, validated like the message itself; None when the coach asked for none."""
+    if request.follow_up_hours is None:
+        return None
+    low, high = FOLLOW_UP_HOURS
+    if not low <= request.follow_up_hours <= high:
+        raise UserError(f"Follow up after {low} to {high} hours.", "follow_up_hours")
+    body = (request.follow_up_body or "").strip()
+    if not body:
+        raise UserError("Write the follow-up text, or turn the follow-up off.", "follow_up_body")
+    if len(body) > MAX_BODY:
+        raise UserError(f"The follow-up is {len(body):,} characters; the limit is {MAX_BODY:,}.", "follow_up_body")
+    try:
+        templates.check(body)
+    except UserError as exc:
+        raise UserError(exc.message, "follow_up_body") from None
+    _check_personalised_length(store, actor, request, body, client_ids, "follow_up_body")
+    return FollowUp(round(request.follow_up_hours * 3600), body)
 
 
 def personalised_length(
@@ -243,6 +269,9 @@ def request_for(message: Message) -> ScheduleRequest:
         max_occurrences=message.max_occurrences,
         weekdays=[0],
     )
+    if message.follow_up is not None:
+        request.follow_up_hours = message.follow_up.delay_seconds / 3600
+        request.follow_up_body = message.follow_up.body
     if message.kind == "once":
         at = message.send_at.astimezone(zone)
         request.send_date, request.send_time = at.date(), at.time().replace(second=0, microsecond=0)

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     min_send_interval_minutes: int = 60
     # A new message to more clients than this (or a new rule sending more than once a day) is confirmed first.
     confirm_recipients_above: int = Field(default=50, ge=0)
+    # A client's message counts as a reply to the latest check-in they got at most this long before it.
+    reply_window_hours: float = Field(default=48.0, gt=0)
     webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
     # Logs: readable text for `make run`, JSON lines in production (LOG_FORMAT=json); SQL statements only on
     # request (LOG_SQL=true, at INFO, parameters hidden). /metrics needs `Bearer METRICS_TOKEN` when it is set,

@@ -80,6 +80,7 @@ class DeliveryService:
         batch_size: int = 500,
         chunking: Chunking | None = None,
         metrics: Metrics | None = None,
+        after_occurrence: Callable[[Message, str, str], None] | None = None,
     ):
         self.store = store
         self.chat = chat
@@ -95,6 +96,9 @@ class DeliveryService:
         self.deadline_seconds = deadline_seconds
         self.batch = max(1, batch_size)  # rows per claim statement, per outcome write, per inbox insert
         self.chunking = chunking or Chunking()
+        # Called with (message, slot, zone) once an occurrence's zone group is fully sent, before the occurrence
+        # closes (schedules its nudge); SchedulerUnavailable makes QStash retry the firing, which calls it again.
+        self.after_occurrence = after_occurrence
 
     def fire_chunk(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
         """Deliver one chunk of a large fan-out: only its clients' rows that are still unsent."""
@@ -232,7 +236,12 @@ class DeliveryService:
             released = self.store.deliveries.release_unsent(run_id)
             log.info("fan-out deadline reached: %d left for QStash's retry", released)
         return self._answer(
-            message, slot, [c.id for c in recipients], run_id, whole_slot=only is not None, cut_short=not finished
+            message,
+            (slot, zone),
+            [c.id for c in recipients],
+            run_id,
+            whole_slot=only is not None,
+            cut_short=not finished,
         )
 
     def _publish_chunks(
@@ -278,7 +287,7 @@ class DeliveryService:
     def _answer(
         self,
         message: Message,
-        slot: str,
+        occurrence: tuple[str, str],
         recipient_ids: list[str],
         run_id: str,
         whole_slot: bool = False,
@@ -286,16 +295,26 @@ class DeliveryService:
     ) -> Answer:
         """Close the run, keep the message's counters true, and tell QStash whether to retry.
 
-        whole_slot: a chunk answers for its own clients, but the occurrence is over only when every chunk is.
+        occurrence: (slot, zone). whole_slot: a chunk answers for its own clients, but the occurrence is over only
+        when every chunk is.
         """
+        slot, zone = occurrence
         # Only this zone group's recipients: other groups of the same slot answer for themselves.
         counts = self.store.deliveries.slot_counts(message.id, slot, recipient_ids)
         unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
-        self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
         left = unfinished
         if whole_slot and not unfinished:
             everything = self.store.deliveries.slot_counts(message.id, slot)
             left = everything.get("pending", 0) + everything.get("in_flight", 0)
+        if not left and self.after_occurrence is not None:
+            try:
+                self.after_occurrence(message, slot, zone)
+            except SchedulerUnavailable as exc:
+                # Everything is sent; only the follow-up is missing. QStash's retry sends nothing and tries again.
+                log.warning("nudge of %s/%s not scheduled: %s", message.id, slot, exc.message)
+                self.store.deliveries.finish_run(run_id, "retry", counts)
+                return Answer(503, {"messageId": message.id, "slot": slot, "error": "nudge not scheduled"})
+        self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
         close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=left)
         body = {
             "messageId": message.id,

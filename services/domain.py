@@ -58,6 +58,14 @@ class Client:
         return self.name.split()[0] if self.name.strip() else self.name
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A message's nudge: sent once to the clients who have not replied within `delay_seconds` of an occurrence."""
+
+    delay_seconds: int
+    body: str
+
+
 @dataclass
 class Message:
     """A scheduled message as stored."""
@@ -89,6 +97,7 @@ class Message:
     client_ids: tuple[str, ...] = field(default=())
     idempotency_key: str | None = None  # the compose-form submission that created it
     deleted_at: datetime | None = None  # deleted from the lists; the delivery history stays
+    follow_up: FollowUp | None = None  # the nudge to those who have not replied (table message_follow_ups)
 
     @property
     def recurring(self) -> bool:

@@ -17,11 +17,17 @@ class RecordingScheduler:
         self.published: list[tuple[Firing, int | None, str]] = []
         self.schedules_by_id: dict[str, SimpleNamespace] = {}
         self.cancelled: list[str] = []
+        self.nudges: list[tuple[dict, int, str]] = []
         self._ids = itertools.count(1)
 
     def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
         """Remember one firing; returns a fresh QStash-like message id."""
         self.published.append((firing, not_before, deduplication_id))
+        return f"msg_{next(self._ids)}"
+
+    def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
+        """Remember one nudge publish; returns a fresh QStash-like message id."""
+        self.nudges.append((body, not_before, deduplication_id))
         return f"msg_{next(self._ids)}"
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:

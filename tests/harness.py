@@ -70,6 +70,10 @@ class Product:
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
+    def intercept(self, middleware) -> None:
+        """Put a WSGI middleware between QStash and the webhook app (a test's faulty network)."""
+        self._http.app = middleware(self.app)
+
     @property
     def webhook_url(self) -> str:
         """The URL QStash delivers to (and signs as `sub`)."""

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from services import recurrence
-from services.compose import MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
+from services.compose import FOLLOW_UP_HOURS, MAX_BODY, TEMPLATE_FIELDS, ScheduleRequest
 from services.domain import Account, Actor
 from services.errors import UserError
 from services.schedules import ScheduleService
@@ -35,7 +35,10 @@ FIELD_LABELS = {
     "max_occurrences": "Max sends",
     "kind": "Repeat",
     "confirm_frequent": "Frequency",
+    "follow_up_hours": "Follow up after",
+    "follow_up_body": "Follow-up text",
 }
+DEFAULT_FOLLOW_UP_HOURS = 24
 
 
 def _defaults(prefix: str, account: Account, now: datetime) -> None:
@@ -61,7 +64,11 @@ def load(prefix: str, request: ScheduleRequest) -> None:
         "end_date": request.end_date,
         "max_sends": request.max_occurrences,
         "weekdays": list(request.weekdays),
+        "follow_up": request.follow_up_hours is not None,
+        "follow_up_body": request.follow_up_body,
     }
+    if request.follow_up_hours is not None:
+        values["follow_up_hours"] = int(request.follow_up_hours)
     if request.send_date is not None:
         values["date"] = request.send_date
     if request.send_time is not None:
@@ -136,12 +143,36 @@ def form(
         )
     if request.zone_mode == "coach":  # in each client's own zone there is no zone to pick
         request.timezone = zone_picker("Time zone", f"{prefix}_zone", account.timezone)
+    _follow_up(prefix, request)
     if schedules.sends_too_often(account, request):
         minutes = int(schedules.min_interval.total_seconds() // 60)
         request.confirm_frequent = st.checkbox(
             f"Yes, send this often (more than once every {minutes} minutes)", key=f"{prefix}_confirm_frequent"
         )
     return request
+
+
+def _follow_up(prefix: str, request: ScheduleRequest) -> None:
+    """'If no reply within N hours, send: …': once per occurrence, to the clients who have not replied by then."""
+    on = st.toggle(
+        "Follow up with clients who do not reply",
+        key=f"{prefix}_follow_up",
+        help="Sent once per send, only to clients who have not replied by then; cancel it on the Schedules page.",
+    )
+    if not on:
+        return
+    low, high = FOLLOW_UP_HOURS
+    st.session_state.setdefault(f"{prefix}_follow_up_hours", DEFAULT_FOLLOW_UP_HOURS)
+    hours = st.number_input(
+        "If no reply within (hours)", min_value=low, max_value=high, step=1, key=f"{prefix}_follow_up_hours"
+    )
+    request.follow_up_hours = float(hours)
+    request.follow_up_body = st.text_area(
+        "Then send",
+        key=f"{prefix}_follow_up_body",
+        height=80,
+        placeholder="Hi {first_name}, just checking in: how did it go?",
+    )
 
 
 def _counter(slot, schedules: ScheduleService, owner: Actor, request: ScheduleRequest) -> None:

@@ -9,7 +9,7 @@ from services.domain import Account, Message
 from services.errors import UserError
 from services.schedule_summary import rule_text
 from services.schedules import ScheduleService
-from ui import edit_form, fmt, schedule_actions
+from ui import edit_form, fmt, nudge_panel, reply_panel, runtime, schedule_actions
 from ui.fmt import local
 
 
@@ -33,6 +33,9 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
         links = schedules.links(message.id)
         if links:
             st.caption("QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
+        services = runtime.services()
+        reply_panel.show(services.reply_stats, actor, message.id, "list_replies")
+        nudge_panel.show(services.nudges, account, message)
         schedule_actions.show(schedules, account, message)
         if message.status not in ("cancelled", "completed"):
             with st.expander("Edit", icon=":material/edit:"):

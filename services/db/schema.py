@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from services.db.types import UTCDateTime
@@ -241,6 +242,8 @@ inbox_messages = Table(
     Column("client_chat_id", String(64), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # True for a client's own message (the inbox's "reply as this client"); False for what the coach sent.
+    Column("from_client", Boolean, nullable=False, server_default=false()),
 )
 
 # Each QStash signature's `jti`, kept until the signature expires: a replayed request is recognised and sends
@@ -260,4 +263,79 @@ sign_in_failures = Table(
     Column("subject", String(300), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_sign_in_failures_subject_at", "subject", "at"),
+)
+
+# Replies and nudges (issue 12; migration 0009r).
+
+# Deliveries of one client, newest first: where a reply finds the check-in it answers.
+Index("ix_deliveries_client_sent", deliveries.c.client_id, deliveries.c.sent_at)
+
+# A message's follow-up: "if no reply within delay_seconds, send body" (one per message; cascades with it).
+message_follow_ups = Table(
+    "message_follow_ups",
+    metadata,
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("delay_seconds", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    CheckConstraint("delay_seconds > 0", name="delay_positive"),
+    CheckConstraint("length(body) BETWEEN 1 AND 5000", name="body_length"),
+)
+
+# A client's first reply to one delivery, keyed by the chat message id so a retried webhook records nothing new.
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", String(255), primary_key=True),  # the client's chat message id
+    Column("delivery_id", String(36), ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False),
+    Column("slot", String(40), nullable=False),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("replied_at", UTCDateTime, nullable=False),
+    Column("seconds_to_reply", Integer, nullable=False),  # stored, so the median is one portable aggregate
+    Column("received_at", UTCDateTime, nullable=False),
+    CheckConstraint("seconds_to_reply >= 0", name="seconds_to_reply"),
+    Index("ix_replies_message_slot", "message_id", "slot"),
+)
+
+NUDGE_STATUSES = ("scheduled", "sent", "cancelled", "skipped")
+
+# One follow-up per (message, occurrence slot, zone group): created once after the occurrence's fan-out.
+nudges = Table(
+    "nudges",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("slot", String(40), nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("qstash_message_id", String(128)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("message_id", "slot", "zone", name="uq_nudges_message_slot_zone"),
+    CheckConstraint(_in("status", NUDGE_STATUSES), name="status"),
+)
+
+# One row per (nudge, delivery) it may go to, claimed like deliveries: the follow-up reaches a client at most once.
+nudge_sends = Table(
+    "nudge_sends",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("nudge_id", String(36), ForeignKey("nudges.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery_id", String(36), ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("chat_message_id", String(255)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("claimed_by", String(128)),
+    Column("claimed_retried", Integer),
+    Column("lease_until", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("nudge_id", "delivery_id", name="uq_nudge_sends_nudge_delivery"),
+    CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 WEBHOOK_PATH = "/api/process-scheduled-messages"
+NUDGE_SUFFIX = "/nudge"  # the nudge route, under the webhook's path (QStash signs that URL)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Scheduler(Protocol):
 
     def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
         """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch; their ids."""
+
+    def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
+        """Publish one occurrence's nudge to the nudge route, not before a unix time; returns the QStash message id."""
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule of a (message, zone) pair; returns its id."""

@@ -12,7 +12,7 @@ from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimit
 
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import CHUNK_SUFFIX
-from services.qstash.port import Firing, schedule_id_for
+from services.qstash.port import NUDGE_SUFFIX, Firing, schedule_id_for
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,19 @@ class QStashScheduler:
             ids = [result.message_id for result in self.client.message.batch_json(requests)]
         log.info("QStash: %d chunks published", len(ids), extra={"qstash_message_ids": ids})
         return ids
+
+    def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
+        """Publish one occurrence's nudge (ids only) to the nudge route, held by QStash until `not_before`."""
+        with _translated_errors("schedule the nudge"):
+            result = self.client.message.publish_json(
+                url=self.webhook_url + NUDGE_SUFFIX,
+                body=body,
+                headers=self._forward,
+                retries=self.retries,
+                not_before=not_before,
+                deduplication_id=deduplication_id,
+            )
+        return result.message_id
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule for a (message, zone) pair; returns its id."""

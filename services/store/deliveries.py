@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, select
 
 from services.db.schema import deliveries, delivery_runs
 from services.store import audit, batch_sql
 from services.store.base import Repository, new_id
+from services.store.claims import free_to_claim
 from services.store.in_list import one_of
 from services.store.upsert import insert_ignoring_conflicts
 
@@ -79,11 +80,7 @@ class DeliveryRepository(Repository):
     ) -> list[tuple[str, str]]:
         """Atomically take every pending row of the slot that nobody else holds; returns (delivery id, client id)."""
         now = self.clock()
-        free = or_(
-            deliveries.c.lease_until.is_(None),
-            deliveries.c.lease_until < now,
-            and_(deliveries.c.claimed_by == owner, deliveries.c.claimed_retried < retried),
-        )
+        free = free_to_claim(deliveries, now, owner, retried)
         query = (
             deliveries.update()
             .where(

@@ -15,6 +15,8 @@ from services.store.guards import SignatureRepository, SignInFailureRepository
 from services.store.inbox import InboxRepository
 from services.store.message_templates import TemplateRepository
 from services.store.messages import MessageRepository
+from services.store.nudges import NudgeRepository
+from services.store.replies import ReplyRepository
 from services.store.reports import ReportRepository
 
 
@@ -36,6 +38,8 @@ class Store:
         self.inbox = InboxRepository(engine, clock)
         self.signatures = SignatureRepository(engine, clock)
         self.sign_in_failures = SignInFailureRepository(engine, clock)
+        self.replies = ReplyRepository(engine, clock)
+        self.nudges = NudgeRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""

@@ -17,9 +17,19 @@ from services.store.upsert import insert_ignoring_conflicts
 class InboxRepository(Repository):
     """Writes and reads local inbox messages."""
 
-    def deliver(self, message_id: str, channel_id: str, coach_chat_id: str, client_chat_id: str, text: str) -> bool:
-        """Store a chat message; False when its id was already delivered (idempotent like Stream)."""
+    def deliver(
+        self,
+        message_id: str,
+        channel_id: str,
+        coach_chat_id: str,
+        client_chat_id: str,
+        text: str,
+        from_client: bool = False,
+    ) -> bool:
+        """Store a chat message (the coach's, or with from_client the client's); False when its id was already
+        delivered (idempotent like Stream)."""
         row = {
+            "from_client": from_client,
             "id": message_id,
             "channel_id": channel_id,
             "coach_chat_id": coach_chat_id,

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from services.db.schema import MESSAGE_STATUSES, message_recipients, qstash_links
+from services.db.schema import MESSAGE_STATUSES, message_follow_ups, message_recipients, qstash_links
 from services.db.schema import scheduled_messages as messages
-from services.domain import Actor, Message
+from services.domain import Actor, FollowUp, Message
 from services.errors import Conflict, NotFound
 from services.store import audit
 from services.store.base import Repository, matches_any, new_id, page_of, scoped
@@ -30,6 +30,7 @@ AUDITED = (
     "status",
     "client_ids",
     "deleted_at",
+    "follow_up",
 )
 # What an update may change: never the id, the owner, the version (kept here) or the creation time.
 _COLUMNS = {f.name for f in fields(Message)} - {
@@ -39,6 +40,7 @@ _COLUMNS = {f.name for f in fields(Message)} - {
     "version",
     "created_at",
     "idempotency_key",
+    "follow_up",  # its own table, written beside the row (_write_follow_up)
 }
 
 
@@ -52,8 +54,9 @@ class MessageRepository(Repository):
         """
         now = self.clock()
         message_id = values.get("id") or new_id()
+        follow_up = values.get("follow_up")
         row = dict(
-            values,
+            {k: v for k, v in values.items() if k != "follow_up"},
             id=message_id,
             coach_id=actor.account_id,
             version=1,
@@ -65,12 +68,20 @@ class MessageRepository(Repository):
         )
         with self.engine.begin() as conn:
             conn.execute(insert(messages).values(**row))
+            _write_follow_up(conn, message_id, follow_up)
             if client_ids:
                 conn.execute(
                     insert(message_recipients), [{"message_id": message_id, "client_id": c} for c in client_ids]
                 )
             audit.record(
-                conn, now, actor.account_id, row["coach_id"], message_id, "create", None, _audited(row, client_ids)
+                conn,
+                now,
+                actor.account_id,
+                row["coach_id"],
+                message_id,
+                "create",
+                None,
+                _audited(dict(row, follow_up=follow_up), client_ids),
             )
         return self.get(actor, message_id)
 
@@ -108,7 +119,12 @@ class MessageRepository(Repository):
                 .where(message_recipients.c.message_id == message_id)
                 .order_by(message_recipients.c.client_id)
             )
-            return Message(**dict(row), client_ids=tuple(ids))
+            follow_up = conn.execute(
+                select(message_follow_ups.c.delay_seconds, message_follow_ups.c.body).where(
+                    message_follow_ups.c.message_id == message_id
+                )
+            ).first()
+            return Message(**dict(row), client_ids=tuple(ids), follow_up=FollowUp(*follow_up) if follow_up else None)
 
     def get_unscoped(self, message_id: str) -> Message | None:
         """For the webhook, which authorises by the coach id in the signed body (a deleted message is still
@@ -178,6 +194,9 @@ class MessageRepository(Repository):
         with self.engine.begin() as conn:
             if conn.execute(query).rowcount != 1:
                 raise Conflict("This message was changed by someone else. Reload and try again.")
+            if "follow_up" in changes:
+                _write_follow_up(conn, message_id, changes["follow_up"])
+                columns["follow_up"] = changes["follow_up"]  # for the audit below
             if client_ids is not None:
                 conn.execute(delete(message_recipients).where(message_recipients.c.message_id == message_id))
                 if client_ids:
@@ -251,9 +270,22 @@ class MessageRepository(Repository):
         return {status: found.get(status, 0) for status in MESSAGE_STATUSES}
 
 
+def _write_follow_up(conn, message_id: str, follow_up: FollowUp | None) -> None:
+    """Replace the message's follow-up (none: remove it) inside the caller's transaction."""
+    conn.execute(delete(message_follow_ups).where(message_follow_ups.c.message_id == message_id))
+    if follow_up is not None:
+        conn.execute(
+            insert(message_follow_ups).values(
+                message_id=message_id, delay_seconds=follow_up.delay_seconds, body=follow_up.body
+            )
+        )
+
+
 def _audited(values: dict, client_ids=None) -> dict:
-    """The subset of values worth auditing."""
+    """The subset of values worth auditing (a follow-up as its delay and text)."""
     picked = {k: v for k, v in values.items() if k in AUDITED}
+    if isinstance(picked.get("follow_up"), FollowUp):
+        picked["follow_up"] = vars(picked["follow_up"])
     if client_ids:
         picked["client_ids"] = list(client_ids)
     return picked

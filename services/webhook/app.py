@@ -10,10 +10,11 @@ from flask import Flask, Response, jsonify, request
 from services.delivery import Answer
 from services.errors import UserError
 from services.fanout_chunks import CHUNK_SUFFIX
-from services.qstash.port import WEBHOOK_PATH
+from services.qstash.port import NUDGE_SUFFIX, WEBHOOK_PATH
 from services.qstash.request_auth import Proof, WebhookAuth
 from services.webhook import observe
 from services.webhook.delivery_request import DeliveryRequest, json_object, read_delivery
+from services.webhook.stream_replies import stream_replies
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,11 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     metrics = services.metrics
     observe.install(app, services, metrics)
 
-    def auth_for(chunk: bool) -> WebhookAuth:
+    def auth_for(suffix: str) -> WebhookAuth:
         """The verification in force (read per request, so tests may switch it)."""
         auth = services.webhook_auth
-        if chunk:  # QStash signs the URL it delivers to: the chunk endpoint's own
-            auth = dataclasses.replace(auth, expected_url=auth.expected_url + CHUNK_SUFFIX)
+        if suffix:  # QStash signs the URL it delivers to: the chunk or nudge endpoint's own
+            auth = dataclasses.replace(auth, expected_url=auth.expected_url + suffix)
         return auth
 
     def first_use(shown: Proof) -> bool:
@@ -43,9 +44,9 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         claims = shown.signature
         return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
 
-    def handle(chunk: bool) -> Response:
-        """Verify, refuse replays, read the delivery and hand it to the fan-out (a whole firing or one chunk)."""
-        auth = auth_for(chunk)
+    def handle(suffix: str = "") -> Response:
+        """Verify, refuse replays, read the delivery and hand it on: a whole firing, one chunk, or a nudge."""
+        auth = auth_for(suffix)
         shown = auth.verify(*_proofs())
         if shown is None:
             return _refused(metrics, auth.refusal(*_proofs()))
@@ -57,22 +58,25 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         delivery = _read(metrics)
         if isinstance(delivery, Answer):
             return _reply(delivery)
-        if chunk:
-            answer = services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
-        else:
-            signed_at = shown.signature.issued_at if shown.signature else None
-            answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
+        answer = _dispatch(services, suffix, delivery, shown)
         return _reply(answer)
 
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
         """Deliver one firing from QStash."""
-        return handle(chunk=False)
+        return handle()
 
     @app.post(WEBHOOK_PATH + CHUNK_SUFFIX)
     def process_chunk():
         """Deliver one chunk of a large fan-out (published by its firing through QStash's batch API)."""
-        return handle(chunk=True)
+        return handle(CHUNK_SUFFIX)
+
+    @app.post(WEBHOOK_PATH + NUDGE_SUFFIX)
+    def process_nudge():
+        """Send one occurrence's follow-up to those who have not replied (published with a delay after its fan-out)."""
+        return handle(NUDGE_SUFFIX)
+
+    app.register_blueprint(stream_replies(services))
 
     @app.post("/api/qstash-schedule")
     def qstash_schedule():
@@ -121,6 +125,16 @@ def _proofs() -> tuple[str | None, str | None, bytes]:
     """What a request offers as proof: QStash's signature header, the Authorization header, the raw body."""
     headers = request.headers
     return headers.get("Upstash-Signature"), headers.get("Authorization"), request.get_data(cache=True)
+
+
+def _dispatch(services, suffix: str, delivery, shown: Proof) -> Answer:
+    """Hand a verified delivery to the service its path names: a nudge, a chunk, or a whole firing."""
+    if suffix == NUDGE_SUFFIX:
+        return services.nudges.fire(delivery.payload, delivery.qstash_message_id, delivery.retried)
+    if suffix == CHUNK_SUFFIX:
+        return services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
+    signed_at = shown.signature.issued_at if shown.signature else None
+    return services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
 
 
 def _unauthorised() -> tuple[Response, int]:

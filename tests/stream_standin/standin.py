@@ -13,6 +13,7 @@ from tests.stream_standin import rules
 from tests.stream_standin.knobs import Fault, Faults, RateLimiter
 from tests.stream_standin.server import _Server
 from tests.stream_standin.state import ChatState
+from tests.stream_standin.webhooks import WebhookSender
 
 DEFAULT_KEY = "standin-api-key"
 DEFAULT_SECRET = "standin-api-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns below
@@ -30,11 +31,14 @@ class StreamStandIn:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
+        webhook_url: str | None = None,
     ) -> None:
         self.api_key, self.api_secret, self.latency = api_key, api_secret, latency
         self.clock = clock  # epoch seconds for rate-limit windows and reset headers; tests may pass a fake
         self._address = (host, port)
         self.state, self.limits, self.faults = ChatState(), RateLimiter(clock), Faults()
+        # message.new goes to this URL for every new message, signed like Stream's (set it any time).
+        self.webhooks = WebhookSender(api_key, api_secret, webhook_url)
         self._calls: Counter = Counter()
         self._calls_lock = threading.Lock()
         self._server: _Server | None = None
@@ -176,7 +180,9 @@ class StreamStandIn:
         if endpoint == "query_channel":
             return self.state.get_or_create_channel(*args, body.get("data") or {})
         if endpoint == "send_message":
-            return self.state.send_message(*args, body.get("message") or {})
+            answer = self.state.send_message(*args, body.get("message") or {})
+            self.webhooks.message_new(*args, answer["message"])
+            return answer
         ids = [i for i in query.get("ids", [""])[0].split(",") if i]
         return self.state.get_messages(*args, ids)
 
