@@ -40,7 +40,14 @@ class LocalQStash:
         self.config = config
         self.db = Database(config.data_dir, config.busy_timeout)
         self.dispatcher = Dispatcher(self.db, config, clock)
-        core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake)
+        core = Core(
+            db=self.db,
+            config=config,
+            clock=clock,
+            wake=self.dispatcher.wake,
+            flow=self.dispatcher.gate,
+            active=self.dispatcher.active,
+        )
         self.app = create_app(core)
         # Binding happens here so port 0 resolves before start() and base_url is known.
         self._http = make_server(config.host, config.port, self.app, threaded=True, request_handler=_QuietHandler)

@@ -7,6 +7,7 @@ from flask import current_app
 
 from local_qstash.config import Config
 from local_qstash.db import Database
+from local_qstash.flow_gate import FlowGate
 from local_qstash.timeutil import Clock, now_ms
 
 EXTENSION = "local_qstash"
@@ -14,12 +15,14 @@ EXTENSION = "local_qstash"
 
 @dataclass
 class Core:
-    """What the routes need: store, settings, clock, and a way to wake the dispatcher."""
+    """What the routes need: store, settings, clock, a way to wake the dispatcher, and flow control's counters."""
 
     db: Database
     config: Config
     clock: Clock
     wake: Callable[[], None]
+    flow: FlowGate
+    active: Callable[[], int]  # deliveries being sent right now
 
     def now_ms(self) -> int:
         """Current time in epoch milliseconds from the injected clock."""
