@@ -128,9 +128,9 @@ CREATE TABLE IF NOT EXISTS heartbeat (
 UPDATE messages SET state = 'CANCELED' WHERE state = 'CANCELLED';
 UPDATE events SET state = 'CANCELED' WHERE state = 'CANCELLED';
 """,
-    1: FLOW_TABLES,  # after _FLOW_COLUMNS are added (see _step)
+    1: FLOW_TABLES,  # after FLOW_COLUMNS are added (see _step)
 }
-_FLOW_COLUMNS = ("flow_key TEXT", "flow_rate INTEGER", "flow_parallelism INTEGER", "flow_period_s INTEGER")
+FLOW_COLUMNS = ("flow_key TEXT", "flow_rate INTEGER", "flow_parallelism INTEGER", "flow_period_s INTEGER")
 
 
 def _step(conn: sqlite3.Connection, version: int) -> str:
@@ -141,7 +141,7 @@ def _step(conn: sqlite3.Connection, version: int) -> str:
     adds = []
     for table in ("messages", "schedules"):
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        adds += [f"ALTER TABLE {table} ADD COLUMN {c};" for c in _FLOW_COLUMNS if c.split()[0] not in present]
+        adds += [f"ALTER TABLE {table} ADD COLUMN {c};" for c in FLOW_COLUMNS if c.split()[0] not in present]
     return "\n".join(adds) + _UPGRADES[version]
 
 

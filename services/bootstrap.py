@@ -26,6 +26,7 @@ from services.qstash.registrar import Registrar
 from services.qstash.request_auth import WebhookAuth
 from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
 from services.schedules import ScheduleService
+from services.send_flow import plan_send_flow
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
@@ -123,7 +124,13 @@ def build_services(
             concurrency=settings.fanout_concurrency,
             lease_seconds=settings.claim_lease_seconds,
             deadline_seconds=settings.fanout_deadline_seconds,
-            chunking=Chunking(scheduler, settings.fanout_inline_max, settings.fanout_chunk_size),
+            chunking=Chunking(
+                scheduler,
+                settings.fanout_inline_max,
+                settings.fanout_chunk_size,
+                # One flow-control key per chat app carries its limit to QStash (services/send_flow.py).
+                None if local_inbox else plan_send_flow(**_send_limit(settings)),
+            ),
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
@@ -143,6 +150,15 @@ def _default_engine(settings: config_module.Settings, migrate: bool) -> Engine:
     if migrate and settings.embedded_database:
         run_migrations(url)
     return make_engine(url, pooler=uses_transaction_pooler(settings))
+
+
+def _send_limit(settings: config_module.Settings) -> dict:
+    """The chat provider's limit, the chunk size asked for, and whose limit it is (the Stream app)."""
+    return {
+        "sends_per_minute": settings.chat_sends_per_minute,
+        "max_chunk": settings.fanout_chunk_size,
+        "chat_app": settings.stream_api_key or "chat",
+    }
 
 
 def _public_url(settings: config_module.Settings) -> str:

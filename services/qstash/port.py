@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from services.send_flow import SendFlow
+
 WEBHOOK_PATH = "/api/process-scheduled-messages"
 
 
@@ -47,8 +49,9 @@ class Scheduler(Protocol):
     def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
         """Publish one firing (optionally not before a unix time); returns the QStash message id."""
 
-    def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
-        """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch; their ids."""
+    def publish_chunks(self, chunks: list[tuple[dict, str]], flow: SendFlow | None = None) -> list[str]:
+        """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch, each under
+        the deployment's flow control if given; their ids."""
 
     def upsert_schedule(self, firing: Firing, cron: str) -> str:
         """Create or replace the recurring schedule of a (message, zone) pair; returns its id."""

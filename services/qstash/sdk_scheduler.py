@@ -8,10 +8,12 @@ import io
 import httpx
 from qstash import QStash
 from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimitExceededError
+from qstash.message import FlowControl
 
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import Firing, schedule_id_for
+from services.send_flow import SendFlow
 
 
 @contextlib.contextmanager
@@ -91,11 +93,13 @@ class QStashScheduler:
             )
         return result.message_id
 
-    def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
+    def publish_chunks(self, chunks: list[tuple[dict, str]], flow: SendFlow | None = None) -> list[str]:
         """Publish fan-out chunks to the chunk endpoint with QStash's batch API (one request for all of them)."""
         url = self.webhook_url + CHUNK_SUFFIX
+        control = {} if flow is None else {"flow_control": _flow_control(flow)}
         requests = [
             {"url": url, "body": body, "headers": self._forward, "retries": self.retries, "deduplication_id": dedup}
+            | control
             for body, dedup in chunks
         ]
         with _translated_errors("hand the fan-out's chunks to QStash"):
@@ -174,6 +178,11 @@ class QStashScheduler:
         """Remove a dead letter once it is dealt with."""
         with _translated_errors("delete the dead letter"):
             self.client.dlq.delete(dlq_id)
+
+
+def _flow_control(flow: SendFlow) -> FlowControl:
+    """The SDK's FlowControl for our send flow."""
+    return FlowControl(key=flow.key, rate=flow.rate, period=flow.period, parallelism=flow.parallelism)
 
 
 def make_qstash_client(token: str, base_url: str | None) -> QStash:

@@ -1,6 +1,7 @@
 """Flow control in the local server, through the official SDK: FlowControl on publish, batch and schedules;
 parallelism and rate held per key; pause / resume, pin / unpin, reset rate; the waitlist in get and list."""
 
+import sqlite3
 import time
 
 import httpx
@@ -10,6 +11,10 @@ from qstash.errors import QStashError
 from qstash.message import FlowControl
 
 from bench.fast_receiver import FastReceiver
+from local_qstash.db import DB_FILE
+from local_qstash.schema import FLOW_COLUMNS
+from services.qstash.sdk_scheduler import QStashScheduler
+from services.send_flow import plan_send_flow
 from tests.clocks import ShiftedClock
 from tests.receivers import Answer
 from tests.waits import wait_until
@@ -155,7 +160,7 @@ def test_malformed_flow_control_is_400(server, token, receiver, headers):
 
 
 @pytest.mark.timed
-def test_rate_is_held_within_5_percent_over_60_seconds(client):
+def test_rate_is_held_within_5_percent_over_60_seconds(client, record_property):
     """TIMED (about 70 s): 700 messages under rate=10 per second to a fast receiver; in the first 60 s after the
     first delivery the receiver gets 600 ± 5 %."""
     fast = FastReceiver().start()
@@ -166,8 +171,46 @@ def test_rate_is_held_within_5_percent_over_60_seconds(client):
                 [{"url": fast.url("/r"), "body": {"n": n}, "flow_control": control} for n in range(start, start + 100)]
             )
         fast.wait_for(610, timeout=90)
-        times = sorted(r.time for r in fast.received())
+        times = sorted(r.at for r in fast.received())
         in_window = sum(1 for t in times if t < times[0] + 60)
+        record_property("deliveries_in_first_60_s", in_window)
         assert abs(in_window - 600) <= 30, in_window
     finally:
         fast.stop()
+
+
+def test_a_version_1_data_file_is_upgraded_and_keeps_its_messages(make_server, tmp_path, token, receiver):
+    """A file from before flow control (schema 1) gains the columns and table; its pending message is delivered."""
+    data_dir = tmp_path / "v1"
+    make_server(data_dir=data_dir).stop()
+    conn = sqlite3.connect(data_dir / DB_FILE, isolation_level=None)
+    drops = [
+        f"ALTER TABLE {t} DROP COLUMN {c};"
+        for t in ("messages", "schedules")
+        for c in (c.split()[0] for c in FLOW_COLUMNS)
+    ]
+    conn.executescript(
+        "DROP INDEX messages_flow; DROP TABLE flow_keys;" + "".join(drops) + "PRAGMA user_version = 1;"
+        "INSERT INTO messages (id, url, method, header, body, max_retries, not_before_ms, created_ms, due_ms, state)"
+        f" VALUES ('msg_v1', '{receiver.url('/old')}', 'POST', '{{}}', x'', 3, 0, 0, 0, 'CREATED');"
+    )
+    conn.close()
+    server = make_server(data_dir=data_dir)
+    (old,) = receiver.wait_for(1, path="/old")
+    assert old.header("Upstash-Message-Id") == "msg_v1"
+    client = QStash(token, base_url=server.base_url, retry=False)
+    client.message.publish_json(url=receiver.url("/new"), body={}, flow_control=FlowControl(key="after", rate=3))
+    receiver.wait_for(1, path="/new")
+    assert client.flow_control.get("after").rate_max == 3
+
+
+def test_the_products_chunks_carry_the_chat_apps_flow_control(client, receiver):
+    """QStashScheduler.publish_chunks sends every chunk under the send flow: one key, its rate, period, parallelism."""
+    flow = plan_send_flow(1000, 500, "stream-app")
+    scheduler = QStashScheduler(client, receiver.url("/hook"), "webhook-key")
+    ids = scheduler.publish_chunks([({"clients": [str(n)]}, f"chunk-{n}") for n in range(3)], flow)
+    assert len(ids) == 3
+    receiver.wait_for(1, path="/hook/chunk")  # one per 6 s: the others wait
+    info = wait_until(lambda: (i := client.flow_control.get(flow.key)).wait_list_size == 2 and i)
+    assert (info.rate_max, info.rate_period, info.parallelism_max) == (1, 6, 2)
+    assert len(receiver.received("/hook/chunk")) == 1
