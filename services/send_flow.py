@@ -1,11 +1,12 @@
 """One send rate for the whole deployment: the QStash flow control chunk deliveries carry, from the chat limit.
 
 The chat provider counts sends per minute for the whole app. QStash flow control counts deliveries (here: chunk
-deliveries) per key. So every chunk of every fan-out, from every instance, carries one key per chat app, `rate=1`
-chunk per `period` seconds (a divisor of 60), and at most `chunk_size` recipients, where
-`chunk_size = floor(HEADROOM x limit x period / 60)`. Starts of one key are at least `period` apart, so any 60 s
-span holds at most 60 / period of them: at most HEADROOM x limit sends, however the provider's minute is
-aligned. The 1 % headroom absorbs a chunk whose sends straddle the provider's window edge.
+deliveries) per key. So every chunk of every fan-out, from every instance, carries one key per chat app and
+`rate=1` chunk per `period` seconds (a divisor of 60): starts of the key are at least a period apart, so at most
+60 / period of them fall in any 60 s. A chunk's sends land a little after its start (QStash, our webhook, the
+network), so a window of the provider may also catch the sends of one more chunk: each chunk carries at most
+`chunk_size = floor(limit / (60 / period + 1))` recipients, and no minute of the provider, however aligned, sees
+more than the limit while the sends of a chunk take less than a period.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
 
-HEADROOM = Fraction(99, 100)
 PERIODS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)  # divisors of the provider's minute
-PREFERRED_PERIOD = 6  # a chunk every 6 s: short bursts, few QStash messages (~99 recipients at 1,000/min)
+PREFERRED_PERIOD = 6  # among equally fast plans, the one nearest a chunk every 6 s: fewer QStash messages
 PARALLELISM = 2  # a slow chunk does not hold up the next one; the rate still bounds starts
 
 
@@ -47,7 +47,7 @@ def plan_send_flow(sends_per_minute: int, max_chunk: int, chat_app: str) -> Send
         return None
 
     def chunk(period: int) -> int:
-        return min(max_chunk, int(HEADROOM * sends_per_minute * period / 60))
+        return min(max_chunk, sends_per_minute // (60 // period + 1))
 
     usable = [p for p in PERIODS if chunk(p) >= 1]
     if not usable:

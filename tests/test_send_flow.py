@@ -1,7 +1,5 @@
 """The flow control chunk deliveries carry: derived from the chat limit so no minute can pass it."""
 
-import math
-
 import pytest
 
 from services.bootstrap import build_services
@@ -13,17 +11,18 @@ from services.send_flow import flow_key, plan_send_flow
 @pytest.mark.parametrize("limit", [60, 100, 250, 600, 999, 1000, 1200, 5000, 10000])
 @pytest.mark.parametrize("max_chunk", [50, 500, 1000])
 def test_no_60_second_span_can_pass_the_limit(limit, max_chunk):
-    """Starts are a period apart, so any 60 s holds ceil(60 / period) chunks: never more sends than the limit."""
+    """Starts are a period apart, so any 60 s holds 60 / period chunks, plus one whose sends straddle its edge:
+    never more sends than the limit."""
     flow = plan_send_flow(limit, max_chunk, "app")
     assert 60 % flow.period == 0
     assert 1 <= flow.chunk_size <= max_chunk
-    assert math.ceil(60 / flow.period) * flow.rate * flow.chunk_size <= limit
+    assert (60 // flow.period + 1) * flow.rate * flow.chunk_size <= limit
     assert flow.sends_per_minute <= limit
 
 
-@pytest.mark.parametrize(("limit", "period", "chunk", "per_minute"), [(1000, 6, 99, 990), (600, 10, 99, 594)])
+@pytest.mark.parametrize(("limit", "period", "chunk", "per_minute"), [(1000, 2, 32, 960), (600, 2, 19, 570)])
 def test_stream_limits_use_at_least_95_percent(limit, period, chunk, per_minute):
-    """At Stream's 1,000/min: a chunk of 99 every 6 s (990/min); at 600/min: 99 every 10 s."""
+    """At Stream's 1,000/min: a chunk of 32 every 2 s (960/min); at 600/min: 19 every 2 s (570/min)."""
     flow = plan_send_flow(limit, 500, "app")
     assert (flow.period, flow.chunk_size, flow.sends_per_minute) == (period, chunk, per_minute)
     assert flow.sends_per_minute >= 0.95 * limit
@@ -45,7 +44,7 @@ def test_with_flow_control_anything_above_one_chunk_goes_through_qstash():
     """Inline sends would bypass the shared limit: only an audience within one chunk stays inline."""
     flow = plan_send_flow(1000, 500, "app")
     chunking = Chunking(object(), inline_max=1000, size=500, flow=flow)
-    assert (chunking.chunk_size, chunking.applies(99), chunking.applies(100)) == (99, False, True)
+    assert (chunking.chunk_size, chunking.applies(32), chunking.applies(33)) == (32, False, True)
     assert Chunking(object(), inline_max=1000, size=500).applies(999) is False
 
 
@@ -57,4 +56,4 @@ def test_bootstrap_uses_flow_control_for_stream_only(tmp_path):
         load_settings(data_dir=tmp_path / "b", stream_api_key="key-1", stream_api_secret="s", chat_sends_per_minute=600)
     )
     flow = stream.delivery.chunking.flow
-    assert (flow.key, flow.sends_per_minute) == (flow_key("key-1"), 594)
+    assert (flow.key, flow.sends_per_minute) == (flow_key("key-1"), 570)

@@ -85,3 +85,12 @@ class Scheduler(Protocol):
 
     def delete_dead_letter(self, dlq_id: str) -> None:
         """Remove a dead letter once it is dealt with."""
+
+    def flow_controls(self) -> list[Any]:
+        """Every flow-control key QStash knows, with waitlist, limits and counters (SDK FlowControlInfo)."""
+
+    def pause_flow(self, key: str) -> None:
+        """Hold every message of a flow-control key in its waitlist."""
+
+    def resume_flow(self, key: str) -> None:
+        """Release a paused flow-control key."""

@@ -66,6 +66,8 @@ def _explain(error: str) -> str:
         return "the QStash plan's schedule limit is reached. Delete unused schedules or upgrade."
     if "status: 401" in error or "status: 403" in error:
         return "QStash refused our token. Check QSTASH_TOKEN."
+    if "status: 404" in error:
+        return "QStash does not know it (any more). Refresh the page to see what it holds now."
     if "status: 400" in error:
         return "QStash refused the request: " + error.split("body:", 1)[-1].strip()[:200]
     return "QStash answered with an error (" + error.split(",", 1)[0].replace("Request failed with ", "") + ")."
@@ -178,6 +180,28 @@ class QStashScheduler:
         """Remove a dead letter once it is dealt with."""
         with _translated_errors("delete the dead letter"):
             self.client.dlq.delete(dlq_id)
+
+    def flow_controls(self) -> list:
+        """Every flow-control key with its details (SDK 3.4.0 lists none, so its HTTP client asks; then get each)."""
+        with _translated_errors("read QStash flow control"), _unreadable_answer("read QStash flow control"):
+            keys = _listed_keys(self.client.http.request(path="/v2/flowControl", method="GET"))
+            return [self.client.flow_control.get(key) for key in keys]
+
+    def pause_flow(self, key: str) -> None:
+        """Hold a key's messages in its waitlist."""
+        with _translated_errors(f"pause flow control key {key}"):
+            self.client.flow_control.pause(key)
+
+    def resume_flow(self, key: str) -> None:
+        """Release a paused key."""
+        with _translated_errors(f"resume flow control key {key}"):
+            self.client.flow_control.resume(key)
+
+
+def _listed_keys(answer) -> list[str]:
+    """Key names from GET /v2/flowControl: a JSON list (QStash's API reference) or {"flowControls": [...]}."""
+    items = answer.get("flowControls", []) if isinstance(answer, dict) else answer or []
+    return [item["flowControlKey"] for item in items if isinstance(item, dict) and item.get("flowControlKey")]
 
 
 def _flow_control(flow: SendFlow) -> FlowControl:
