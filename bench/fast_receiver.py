@@ -19,6 +19,10 @@ class _Protocol(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self._transport = transport
+        self._owner._transports.add(transport)
+
+    def connection_lost(self, exc) -> None:
+        self._owner._transports.discard(self._transport)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -50,6 +54,7 @@ class FastReceiver(RequestLog):
         self._loop = asyncio.new_event_loop()
         self._server = None
         self._thread: threading.Thread | None = None
+        self._transports: set = set()  # open connections, closed on stop (no ResourceWarning)
 
     def start(self) -> "FastReceiver":
         """Bind 127.0.0.1 on a free port and serve in a background thread."""
@@ -64,11 +69,19 @@ class FastReceiver(RequestLog):
         return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
 
     def stop(self) -> None:
-        """Stop the loop thread."""
-        self._loop.call_soon_threadsafe(self._server.close)
+        """Close the server and its connections, then stop and close the loop."""
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(5)
+        self._loop.close()
+
+    async def _close(self) -> None:
+        """On the loop: stop listening and close every open connection."""
+        self._server.close()
+        for transport in list(self._transports):
+            transport.close()
+        await asyncio.sleep(0)  # let the transports' connection_lost run, which closes their sockets
 
     def _record(self, request: Received) -> None:
         """Store one request (called on the loop thread)."""

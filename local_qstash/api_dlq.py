@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, jsonify, request
 
 from local_qstash import dlq
+from local_qstash.messages import flow_of
 from local_qstash.options import BadRequest, Spec, parse_spec
 from local_qstash.state import core
 from local_qstash.views import dlq_json
@@ -96,6 +97,7 @@ def _override(row) -> Spec:
         schedule_id=row["schedule_id"],
         caller_ip=request.remote_addr,
         label=row["label"],
+        flow=flow_of(row),
     )
     headers = [(k, v) for k, v in request.headers.items() if k.lower() != "content-type"]
     return parse_spec(headers, base)

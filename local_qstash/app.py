@@ -6,7 +6,7 @@ from flask import Flask, request
 from structlog.contextvars import bind_contextvars, clear_contextvars
 from werkzeug.exceptions import HTTPException
 
-from local_qstash import api_dlq, api_health, api_logs, api_messages, api_metrics, api_schedules
+from local_qstash import api_dlq, api_flow, api_health, api_logs, api_messages, api_metrics, api_schedules
 from local_qstash.options import BadRequest
 from local_qstash.state import EXTENSION, Core
 from local_qstash.web import bearer_ok, error
@@ -19,7 +19,7 @@ def create_app(state: Core) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION] = state
-    for module in (api_health, api_metrics, api_messages, api_schedules, api_logs, api_dlq):
+    for module in (api_health, api_metrics, api_messages, api_schedules, api_logs, api_dlq, api_flow):
         app.register_blueprint(module.bp)
 
     @app.before_request

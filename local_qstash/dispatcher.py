@@ -7,9 +7,10 @@ import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
-from local_qstash import messages, outcomes, schedules
+from local_qstash import flow_keys, messages, outcomes, schedules
 from local_qstash.config import Config
 from local_qstash.db import Database
+from local_qstash.flow_gate import FlowGate
 from local_qstash.metrics import ServerMetrics
 from local_qstash.outcomes import Result
 from local_qstash.sender import Outcome, Sender
@@ -24,9 +25,18 @@ RESULT_BATCH_S = 0.02  # how often finished attempts are recorded while deliveri
 class Dispatcher:
     """Owns the scheduler thread and the delivery workers."""
 
-    def __init__(self, db: Database, config: Config, clock: Clock, metrics: ServerMetrics | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        metrics: ServerMetrics | None = None,
+        gate: FlowGate | None = None,
+    ) -> None:
         self._db, self._config, self._clock = db, config, clock
         self._metrics = metrics or ServerMetrics(db)
+        self.gate = gate or FlowGate()
+        self._active = 0  # attempts being sent right now (global parallelism)
         self._sender: Sender | None = None
         self._cond = threading.Condition()
         self._results: deque = deque()
@@ -112,21 +122,49 @@ class Dispatcher:
             next_fire = schedules.next_fire_ms(self._db)
         next_due = messages.next_due_ms(self._db)
         limit = min(self._config.batch_size, self._max_inflight - self._inflight)
+        claimed = []
         if next_due is not None and next_due <= now and limit > 0:
             claimed = messages.claim_due(self._db, now, limit)
-            for row in claimed:
-                self._inflight += 1
-                self._pool.submit(self._deliver, row)
-            if len(claimed) == limit:
-                return 0.0  # a full batch: there may be more due right now
+        flow_claimed, flow_next, more = self._claim_flow(now, limit - len(claimed))
+        for row in claimed + flow_claimed:
+            self._inflight += 1
+            self._pool.submit(self._deliver, row)
+        if (claimed and len(claimed) == limit) or more:
+            return 0.0  # a full batch: there may be more due right now
+        if claimed:
             next_due = messages.next_due_ms(self._db)
         # While attempts run, come back soon to record results in batches (one transaction
         # per round instead of one per attempt) and to refill the pool.
         sleep = RESULT_BATCH_S if self._inflight else MAX_IDLE_S
-        upcoming = [t for t in (next_due, next_fire) if t is not None]
+        upcoming = [t for t in (next_due, next_fire, flow_next) if t is not None]
         if upcoming:
             sleep = min(sleep, max(0.0, (min(upcoming) - now_ms(self._clock) + 1) / 1000))
         return sleep
+
+    def _claim_flow(self, now: int, room: int) -> tuple[list, int | None, bool]:
+        """Claim what each flow-control key may start now; also when to look again, and whether room ran out."""
+        claimed: list = []
+        wake = [flow_keys.next_due_ms(self._db, now)]
+        more = False
+        for key_row in flow_keys.waiting(self._db, now):
+            key, limits, waiting = key_row["key"], flow_keys.limits_of(key_row), key_row["waiting"]
+            allowed = self.gate.allowance(key, limits, now)
+            take = min(waiting if allowed is None else allowed, room - len(claimed))
+            if take > 0:
+                rows = messages.claim_due(self._db, now, take, flow_key=key)
+                self.gate.started(key, len(rows), limits, now)
+                claimed += rows
+            # Still waiting: a rate-blocked key reopens at its period's end; a parallelism-blocked one when a
+            # delivery finishes (the loop polls while anything is in flight); a paused one on resume (wake()).
+            if waiting > take:
+                more |= room > 0 and (allowed is None or allowed > take)  # only the batch's room stopped it
+                wake.append(self.gate.reopens_at(key, limits))
+        return claimed, min((t for t in wake if t is not None), default=None), more
+
+    def active(self) -> int:
+        """Deliveries being sent right now, under any key or none."""
+        with self._cond:
+            return self._active
 
     def _drain(self) -> list:
         """Take all finished attempts."""
@@ -171,12 +209,17 @@ class Dispatcher:
 
     def _deliver(self, row) -> None:
         """Worker: one signed attempt; the outcome goes back to the loop."""
+        with self._cond:
+            self._active += 1
         try:
             outcome = self._attempt(row)
         except Exception as exc:
             log.exception("delivery attempt crashed")
             outcome = Outcome(error=f"internal error: {exc!r}")
+        if row["flow_key"]:
+            self.gate.finished(row["flow_key"])  # the slot frees when the answer is in, before it is recorded
         with self._cond:
+            self._active -= 1
             # No notify: the loop polls results every RESULT_BATCH_S so they batch up.
             self._results.append(Result(row, outcome))
 

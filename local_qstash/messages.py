@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from local_qstash.db import Database
-from local_qstash.options import Spec
+from local_qstash.options import DEFAULT_PERIOD_S, Flow, Spec
 
 DEDUP_WINDOW_MS = 10 * 60 * 1000
 LIVE_STATES = ("CREATED", "ACTIVE", "RETRY")
@@ -75,11 +75,45 @@ def insert_message(conn: sqlite3.Connection, spec: Spec, now_ms: int, due_ms: in
         "schedule_id": spec.schedule_id,
         "caller_ip": spec.caller_ip,
         "label": spec.label,
+        **flow_columns(spec.flow),
     }
+    if spec.flow is not None:
+        note_flow_key(conn, spec.flow)
     columns = ", ".join(row)
     conn.execute(f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
     add_events(conn, [event(now_ms, row, "CREATED")])
     return row["id"]
+
+
+def flow_columns(flow: Flow | None) -> dict:
+    """The flow-control columns a message or schedule row keeps (all NULL without flow control)."""
+    if flow is None:
+        return {"flow_key": None, "flow_rate": None, "flow_parallelism": None, "flow_period_s": None}
+    return {
+        "flow_key": flow.key,
+        "flow_rate": flow.rate,
+        "flow_parallelism": flow.parallelism,
+        "flow_period_s": flow.period_s,
+    }
+
+
+def flow_of(row) -> Flow | None:
+    """The flow control a stored message or schedule row asked for."""
+    if not row["flow_key"]:
+        return None
+    return Flow(row["flow_key"], row["flow_rate"], row["flow_parallelism"], row["flow_period_s"] or DEFAULT_PERIOD_S)
+
+
+def note_flow_key(conn: sqlite3.Connection, flow: Flow) -> None:
+    """The key takes the limits of its newest message, except the parts support pinned."""
+    conn.execute(
+        "INSERT INTO flow_keys (key, rate, parallelism, period_s) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET"
+        " rate = CASE WHEN pinned_rate THEN rate ELSE excluded.rate END,"
+        " period_s = CASE WHEN pinned_rate THEN period_s ELSE excluded.period_s END,"
+        " parallelism = CASE WHEN pinned_parallelism THEN parallelism ELSE excluded.parallelism END",
+        (flow.key, flow.rate, flow.parallelism, flow.period_s),
+    )
 
 
 def publish(db: Database, spec: Spec, now_ms: int) -> tuple[str, bool]:
@@ -119,22 +153,28 @@ def cancel(db: Database, message_ids: Sequence[str] | None, now_ms: int) -> int:
     return len(rows)
 
 
-def claim_due(db: Database, now_ms: int, limit: int) -> list[sqlite3.Row]:
-    """Mark up to `limit` due messages ACTIVE (oldest due first) and return them."""
+def claim_due(db: Database, now_ms: int, limit: int, flow_key: str | None = None) -> list[sqlite3.Row]:
+    """Mark up to `limit` due messages ACTIVE (oldest due first) and return them.
+
+    Without a `flow_key`, only messages without flow control; with one, only that key's (the flow gate decides
+    how many may start).
+    """
+    key_match = "flow_key IS NULL" if flow_key is None else "flow_key = ?"
+    key_param = () if flow_key is None else (flow_key,)
     with db.tx() as conn:
         rows = conn.execute(
             "UPDATE messages SET state = 'ACTIVE' WHERE id IN (SELECT id FROM messages"
-            " WHERE state IN ('CREATED','RETRY') AND due_ms <= ? ORDER BY due_ms LIMIT ?)"
+            f" WHERE state IN ('CREATED','RETRY') AND {key_match} AND due_ms <= ? ORDER BY due_ms LIMIT ?)"
             " RETURNING *",
-            (now_ms, limit),
+            (*key_param, now_ms, limit),
         ).fetchall()
         add_events(conn, [event(now_ms, r, "ACTIVE") for r in rows])
     return sorted(rows, key=lambda r: r["due_ms"])
 
 
 def next_due_ms(db: Database) -> int | None:
-    """Earliest due time of any waiting message."""
-    row = db.query("SELECT MIN(due_ms) AS due FROM messages WHERE state IN ('CREATED','RETRY')")
+    """Earliest due time of any waiting message without flow control (the flow gate times the others)."""
+    row = db.query("SELECT MIN(due_ms) AS due FROM messages WHERE state IN ('CREATED','RETRY') AND flow_key IS NULL")
     return row[0]["due"] if row else None
 
 

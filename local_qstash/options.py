@@ -10,6 +10,9 @@ from local_qstash.timeutil import parse_duration
 
 METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}
 MAX_RETRIES = 100
+DEFAULT_PERIOD_S = 1  # QStash's default rate period
+MAX_PERIOD_S = 7 * 86400  # "at most a week"
+MAX_FLOW_KEY = 200
 _PREFIXES = (
     ("upstash-forward-", "header"),
     ("upstash-callback-", "callback_header"),
@@ -19,6 +22,16 @@ _PREFIXES = (
 
 class BadRequest(ValueError):
     """The request is malformed; the API answers 400 with this text."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A message's flow control: its key, and the limits it asks for (None: no such limit)."""
+
+    key: str
+    rate: int | None = None
+    parallelism: int | None = None
+    period_s: int = DEFAULT_PERIOD_S
 
 
 @dataclass
@@ -41,6 +54,7 @@ class Spec:
     dedup_id: str | None = None
     caller_ip: str | None = None
     schedule_id: str | None = None
+    flow: Flow | None = None
 
 
 def check_url(url: str, what: str = "destination") -> str:
@@ -56,6 +70,7 @@ def parse_spec(headers: Iterable[tuple[str, str]], base: Spec) -> Spec:
     spec = replace(base, header=dict(base.header))
     forwarded: dict[str, dict[str, list[str]]] = {}
     content_dedup = False
+    flow_key = flow_value = None
     for name, value in headers:
         low = name.lower()
         for prefix, target in _PREFIXES:
@@ -63,9 +78,16 @@ def parse_spec(headers: Iterable[tuple[str, str]], base: Spec) -> Spec:
                 forwarded.setdefault(target, {}).setdefault(name[len(prefix) :], []).append(value)
                 break
         else:
-            content_dedup |= _apply_one(spec, low, value)
+            if low == "upstash-flow-control-key":
+                flow_key = value.strip()
+            elif low == "upstash-flow-control-value":
+                flow_value = value
+            else:
+                content_dedup |= _apply_one(spec, low, value)
     for target, values in forwarded.items():
         setattr(spec, target, {**getattr(spec, target), **values})
+    if flow_key is not None or flow_value is not None:
+        spec.flow = parse_flow(flow_key, flow_value)
     if content_dedup and spec.dedup_id is None:
         spec.dedup_id = content_dedup_id(spec)
     return spec
@@ -99,6 +121,40 @@ def _apply_one(spec: Spec, low: str, value: str) -> bool:
     elif low == "upstash-content-based-deduplication":
         return value.lower() == "true"
     return False
+
+
+def check_flow_key(key: str | None) -> str:
+    """A flow-control key: non-empty, at most 200 characters, and usable as one URL path segment."""
+    if not key or len(key) > MAX_FLOW_KEY or any(ch in key for ch in "/?#%") or not key.isprintable():
+        raise BadRequest("invalid Upstash-Flow-Control-Key: 1 to 200 printable characters without / ? # %")
+    if any(ch.isspace() for ch in key):
+        raise BadRequest("invalid Upstash-Flow-Control-Key: no spaces")
+    return key
+
+
+def parse_flow(key: str | None, value: str | None) -> Flow:
+    """Upstash-Flow-Control-Key and -Value ("rate=10, parallelism=2, period=1m"), as the SDK sends them."""
+    if key is None:
+        raise BadRequest("Upstash-Flow-Control-Value needs an Upstash-Flow-Control-Key")
+    key = check_flow_key(key)
+    limits: dict[str, int] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        name, sep, number = (p.strip() for p in part.partition("="))
+        if not sep or name.lower() not in ("rate", "parallelism", "period") or name.lower() in limits:
+            raise BadRequest(f"invalid Upstash-Flow-Control-Value: {part.strip()!r} (use rate=, parallelism=, period=)")
+        name = name.lower()
+        if name == "period":
+            seconds = _duration(number, "Upstash-Flow-Control-Value period")
+            if seconds != int(seconds) or not 1 <= seconds <= MAX_PERIOD_S:
+                raise BadRequest(f"invalid Upstash-Flow-Control-Value period: {number} (whole seconds, 1s to 7d)")
+            limits[name] = int(seconds)
+        else:
+            limits[name] = _bounded_int(number, f"Upstash-Flow-Control-Value {name}", 1, 10**6)
+    if "rate" not in limits and "parallelism" not in limits:
+        raise BadRequest("Upstash-Flow-Control-Value needs rate or parallelism")
+    return Flow(key, limits.get("rate"), limits.get("parallelism"), limits.get("period", DEFAULT_PERIOD_S))
 
 
 def content_dedup_id(spec: Spec) -> str:

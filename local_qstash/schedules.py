@@ -5,7 +5,7 @@ import sqlite3
 
 from local_qstash import cron
 from local_qstash.db import Database
-from local_qstash.messages import insert_message, new_id
+from local_qstash.messages import flow_columns, flow_of, insert_message, new_id
 from local_qstash.options import BadRequest, Spec
 
 _ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -40,6 +40,7 @@ def upsert(db: Database, schedule_id: str | None, cron_text: str, spec: Spec, no
         "next_fire_ms": next_ms,
         "caller_ip": spec.caller_ip,
         "label": spec.label,
+        **flow_columns(spec.flow),
     }
     keep = ("id", "created_ms")
     updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in keep)
@@ -145,4 +146,5 @@ def _spec_of(row: sqlite3.Row) -> Spec:
         schedule_id=row["id"],
         caller_ip=row["caller_ip"],
         label=row["label"],
+        flow=flow_of(row),  # each occurrence carries the schedule's flow control
     )

@@ -6,11 +6,26 @@ from pathlib import Path
 
 from local_qstash import private
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _REMEDY = "refusing to start, so no pending message is lost; restore it from a backup or move it away to start empty"
 
+# Flow control (schema version 2): each key's limits (from its latest message, unless pinned) and pause.
+FLOW_TABLES = """
+CREATE INDEX IF NOT EXISTS messages_flow ON messages(flow_key, due_ms) WHERE state IN ('CREATED', 'RETRY');
+CREATE TABLE IF NOT EXISTS flow_keys (
+    key TEXT PRIMARY KEY,
+    rate INTEGER,
+    parallelism INTEGER,
+    period_s INTEGER NOT NULL DEFAULT 1,
+    paused INTEGER NOT NULL DEFAULT 0,
+    pinned_rate INTEGER NOT NULL DEFAULT 0,
+    pinned_parallelism INTEGER NOT NULL DEFAULT 0
+);
+"""
+
 # The current tables, for a new file; older files reach them through _UPGRADES.
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -30,7 +45,11 @@ CREATE TABLE IF NOT EXISTS messages (
     failure_callback_header TEXT,
     schedule_id TEXT,
     caller_ip TEXT,
-    label TEXT
+    label TEXT,
+    flow_key TEXT,
+    flow_rate INTEGER,
+    flow_parallelism INTEGER,
+    flow_period_s INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_due ON messages(due_ms) WHERE state IN ('CREATED', 'RETRY');
 CREATE INDEX IF NOT EXISTS messages_active ON messages(state) WHERE state = 'ACTIVE';
@@ -85,13 +104,19 @@ CREATE TABLE IF NOT EXISTS schedules (
     next_fire_ms INTEGER,
     last_states TEXT NOT NULL DEFAULT '{}',
     caller_ip TEXT,
-    label TEXT
+    label TEXT,
+    flow_key TEXT,
+    flow_rate INTEGER,
+    flow_parallelism INTEGER,
+    flow_period_s INTEGER
 );
 CREATE TABLE IF NOT EXISTS heartbeat (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     at_ms INTEGER NOT NULL
 );
 """
+    + FLOW_TABLES
+)
 
 # Step from version N to N + 1. Version 0 is the first release's file, which carried no version.
 _UPGRADES = {
@@ -103,7 +128,21 @@ CREATE TABLE IF NOT EXISTS heartbeat (
 UPDATE messages SET state = 'CANCELED' WHERE state = 'CANCELLED';
 UPDATE events SET state = 'CANCELED' WHERE state = 'CANCELLED';
 """,
+    1: FLOW_TABLES,  # after FLOW_COLUMNS are added (see _step)
 }
+FLOW_COLUMNS = ("flow_key TEXT", "flow_rate INTEGER", "flow_parallelism INTEGER", "flow_period_s INTEGER")
+
+
+def _step(conn: sqlite3.Connection, version: int) -> str:
+    """The SQL that takes a file from `version` to the next one."""
+    if version != 1:
+        return _UPGRADES[version]
+    # Columns are added only where missing: a file may carry some already (e.g. rebuilt by hand from a backup).
+    adds = []
+    for table in ("messages", "schedules"):
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        adds += [f"ALTER TABLE {table} ADD COLUMN {c};" for c in FLOW_COLUMNS if c.split()[0] not in present]
+    return "\n".join(adds) + _UPGRADES[version]
 
 
 class UnusableDatabase(Exception):
@@ -144,7 +183,7 @@ def upgrade(conn: sqlite3.Connection, path: Path) -> None:
         raise UnusableDatabase(f"{path} is empty or not a local_qstash database; {_REMEDY}")
     while version < SCHEMA_VERSION:
         try:
-            conn.executescript(f"BEGIN IMMEDIATE; {_UPGRADES[version]} PRAGMA user_version = {version + 1}; COMMIT;")
+            conn.executescript(f"BEGIN IMMEDIATE; {_step(conn, version)} PRAGMA user_version = {version + 1}; COMMIT;")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

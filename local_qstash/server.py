@@ -41,7 +41,15 @@ class LocalQStash:
         self.db = Database(config.data_dir, config.busy_timeout)
         self.metrics = ServerMetrics(self.db)
         self.dispatcher = Dispatcher(self.db, config, clock, self.metrics)
-        core = Core(db=self.db, config=config, clock=clock, wake=self.dispatcher.wake, metrics=self.metrics)
+        core = Core(
+            db=self.db,
+            config=config,
+            clock=clock,
+            wake=self.dispatcher.wake,
+            flow=self.dispatcher.gate,
+            active=self.dispatcher.active,
+            metrics=self.metrics,
+        )
         self.app = create_app(core)
         # Binding happens here so port 0 resolves before start() and base_url is known.
         self._http = make_server(config.host, config.port, self.app, threaded=True, request_handler=_QuietHandler)

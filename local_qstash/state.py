@@ -7,6 +7,7 @@ from flask import current_app
 
 from local_qstash.config import Config
 from local_qstash.db import Database
+from local_qstash.flow_gate import FlowGate
 from local_qstash.metrics import ServerMetrics
 from local_qstash.timeutil import Clock, now_ms
 
@@ -15,12 +16,14 @@ EXTENSION = "local_qstash"
 
 @dataclass
 class Core:
-    """What the routes need: store, settings, clock, and a way to wake the dispatcher."""
+    """What the routes need: store, settings, clock, a way to wake the dispatcher, and flow control's counters."""
 
     db: Database
     config: Config
     clock: Clock
     wake: Callable[[], None]
+    flow: FlowGate
+    active: Callable[[], int]  # deliveries being sent right now
     metrics: ServerMetrics | None = None  # GET /metrics
 
     def now_ms(self) -> int:

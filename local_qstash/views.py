@@ -24,6 +24,40 @@ def _timeout(seconds: float | None) -> int | None:
     return None if seconds is None else int(seconds)
 
 
+def _flow_fields(row) -> dict:
+    """A message's or schedule's flow control, as the SDK's parse_flow_control reads it."""
+    if not row["flow_key"]:
+        return {}
+    return {
+        "flowControlKey": row["flow_key"],
+        "rate": row["flow_rate"],
+        "parallelism": row["flow_parallelism"],
+        "period": row["flow_period_s"],
+    }
+
+
+def flow_json(row, waiting: int, state) -> dict:
+    """A flow-control key as GET /v2/flowControl/{key} returns it (limits left out when not set)."""
+    data = _clean(
+        {
+            "flowControlKey": row["key"],
+            "waitListSize": waiting,
+            "parallelismMax": row["parallelism"],
+            "parallelismCount": state.inflight,
+            "rateMax": row["rate"],
+            "rateCount": state.period_count,
+            "ratePeriod": row["period_s"],
+            "ratePeriodStart": state.period_start_ms // 1000 if state.period_start_ms is not None else None,
+        }
+    )
+    data.update(
+        isPaused=bool(row["paused"]),
+        isPinnedParallelism=bool(row["pinned_parallelism"]),
+        isPinnedRate=bool(row["pinned_rate"]),
+    )
+    return data
+
+
 def message_json(row) -> dict:
     """A message as GET /v2/messages/{id} returns it."""
     return _clean(
@@ -44,6 +78,7 @@ def message_json(row) -> dict:
             "callerIP": row["caller_ip"],
             "label": row["label"],
             "timeout": _timeout(row["timeout_s"]),
+            **_flow_fields(row),
             **_body_fields(bytes(row["body"])),
         }
     )
@@ -116,6 +151,7 @@ def schedule_json(row) -> dict:
         "lastScheduleTime": row["last_fire_ms"],
         "nextScheduleTime": None if row["paused"] else row["next_fire_ms"],
         "lastScheduleStates": json.loads(row["last_states"] or "{}"),
+        **_flow_fields(row),
         **_body_fields(bytes(row["body"])),
     }
     data = _clean(data)

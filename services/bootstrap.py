@@ -31,6 +31,7 @@ from services.replies import ReplyService
 from services.reply_stats import ReplyStatsService
 from services.reports import ReportService
 from services.schedules import ScheduleService
+from services.send_flow import plan_send_flow
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
@@ -147,7 +148,13 @@ def build_services(
             concurrency=settings.fanout_concurrency,
             lease_seconds=settings.claim_lease_seconds,
             deadline_seconds=settings.fanout_deadline_seconds,
-            chunking=Chunking(scheduler, settings.fanout_inline_max, settings.fanout_chunk_size),
+            chunking=Chunking(
+                scheduler,
+                settings.fanout_inline_max,
+                settings.fanout_chunk_size,
+                # One flow-control key per chat app carries its limit to QStash (services/send_flow.py).
+                None if local_inbox else plan_send_flow(**_send_limit(settings)),
+            ),
             metrics=metrics,
             after_occurrence=nudges.schedule,
         ),
@@ -173,6 +180,15 @@ def _default_engine(settings: config_module.Settings, migrate: bool) -> Engine:
     if migrate and settings.embedded_database:
         run_migrations(url)
     return make_engine(url, pooler=uses_transaction_pooler(settings))
+
+
+def _send_limit(settings: config_module.Settings) -> dict:
+    """The chat provider's limit, the chunk size asked for, and whose limit it is (the Stream app)."""
+    return {
+        "sends_per_minute": settings.chat_sends_per_minute,
+        "max_chunk": settings.fanout_chunk_size,
+        "chat_app": settings.stream_api_key or "chat",
+    }
 
 
 def _public_url(settings: config_module.Settings) -> str:

@@ -24,6 +24,7 @@ from services.observability.metrics import Metrics, provider_label
 from services.pacing import Pacer
 from services.qstash.port import Scheduler
 from services.recipient_send import RecipientSender
+from services.send_flow import SendFlow
 from services.store import Store
 from services.store.base import Clock
 from services.templates import render
@@ -53,10 +54,20 @@ class Chunking:
     scheduler: Scheduler | None = None
     inline_max: int = 0  # 0: always inline
     size: int = 500
+    # The chat provider's limit as QStash flow control (None: no limit, e.g. the local inbox). With it, chunks
+    # are at most its chunk size, and an audience larger than one chunk always goes out in chunks: the limit
+    # holds across instances only for sends that pass through flow control.
+    flow: SendFlow | None = None
 
     def applies(self, recipients: int) -> bool:
-        """True when this many recipients are too many for one request."""
-        return self.scheduler is not None and 0 < self.inline_max < recipients
+        """True when this many recipients are too many for one request (or for one flow-control slot)."""
+        inline_max = self.inline_max if self.flow is None else min(self.inline_max, self.chunk_size)
+        return self.scheduler is not None and 0 < inline_max < recipients
+
+    @property
+    def chunk_size(self) -> int:
+        """Recipients per chunk delivery."""
+        return self.size if self.flow is None else min(self.size, self.flow.chunk_size)
 
 
 def chat_message_id(message_id: str, slot: str, client_id: str) -> str:
@@ -87,6 +98,11 @@ class DeliveryService:
         self.metrics = metrics or Metrics()
         self.sender = RecipientSender(chat, pacer, metrics=self.metrics)
         self.counted = FanoutMetrics(self.metrics, provider_label(chat), clock)
+        # Chunk deliveries are paced by QStash flow control across instances; here only a 429 holds them
+        # (one backstop per process, so every chunk in it waits out the provider's reset).
+        self.chunk_sender = (
+            RecipientSender(chat, Pacer(0), metrics=self.metrics) if chunking and chunking.flow else self.sender
+        )
         self.clock = clock
         self.on_finished = on_finished  # called with a message whose schedule ended (deletes QStash schedules)
         self.concurrency = max(1, concurrency)
@@ -228,7 +244,8 @@ class DeliveryService:
         jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed]
         outcomes = OutcomeBuffer(self.store, self.batch, on_recorded=self.counted.recorder(message, zone, slot))
         try:
-            finished = self._send_all(message, slot, jobs, deadline, outcomes)
+            sender = self.sender if only is None else self.chunk_sender
+            finished = self._send_all(message, slot, jobs, deadline, outcomes, sender)
         finally:
             outcomes.flush()  # before any release: a tried row's recorded outcome is what releases it
         if not finished:
@@ -249,9 +266,9 @@ class DeliveryService:
     ) -> Answer:
         """Create every row, then hand the sending to QStash as bounded chunk deliveries (one batch publish)."""
         self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, active, skipped)
-        chunks = chunk_bodies(message, zone, slot, active, self.chunking.size)
+        chunks = chunk_bodies(message, zone, slot, active, self.chunking.chunk_size)
         try:
-            self.chunking.scheduler.publish_chunks(chunks)
+            self.chunking.scheduler.publish_chunks(chunks, self.chunking.flow)
         except SchedulerUnavailable as exc:
             # The rows wait as pending; QStash's retry of this firing publishes the chunks again.
             log.warning("could not publish %d chunks: %s", len(chunks), exc)
@@ -262,7 +279,13 @@ class DeliveryService:
         return Answer(200, {"messageId": message.id, "slot": slot, "chunks": len(chunks), "pending": len(active)})
 
     def _send_all(
-        self, message: Message, slot: str, jobs: list[tuple[str, Client]], deadline: float, outcomes: OutcomeBuffer
+        self,
+        message: Message,
+        slot: str,
+        jobs: list[tuple[str, Client]],
+        deadline: float,
+        outcomes: OutcomeBuffer,
+        recipient_sender: RecipientSender,
     ) -> bool:
         """Send each (delivery id, client) with bounded concurrency; False when the deadline left some unsent."""
         coach = self.store.accounts.get(message.coach_id)
@@ -279,7 +302,7 @@ class DeliveryService:
             return send_in_batches(self.chat, [(d, outgoing(c)) for d, c in jobs], self.batch, deadline, outcomes)
 
         def send(job: tuple[str, Client]) -> bool:
-            return self.sender.send(job[0], outgoing(job[1]), deadline, outcomes)
+            return recipient_sender.send(job[0], outgoing(job[1]), deadline, outcomes)
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(jobs)))) as pool:
             return all(list(pool.map(logs.carried(send), jobs)))

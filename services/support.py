@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.domain import Actor
-from services.errors import Forbidden
+from services.errors import Forbidden, UserError
 from services.qstash.port import Scheduler
 from services.store import Store
 
@@ -22,6 +22,19 @@ class QStashSchedule:
     created_at: int | None  # QStash's unix milliseconds
     destination: str
     message_id: str | None
+
+
+@dataclass(frozen=True)
+class FlowKey:
+    """One QStash flow-control key as support sees it."""
+
+    key: str
+    waiting: int  # messages in the waitlist
+    rate: int  # 0: no rate limit
+    period: int  # seconds
+    parallelism: int  # 0: no parallelism limit
+    running: int  # deliveries in flight now
+    paused: bool
 
 
 class SupportService:
@@ -75,6 +88,33 @@ class SupportService:
         """Remove a dead letter once it is dealt with."""
         _require_support(actor)
         self.scheduler.delete_dead_letter(dlq_id)
+
+    def flow_keys(self, actor: Actor) -> list[FlowKey]:
+        """QStash's flow-control keys: waitlist, rate, parallelism, pause."""
+        _require_support(actor)
+        return [
+            FlowKey(
+                f.key, f.wait_list_size, f.rate_max, f.rate_period, f.parallelism_max, f.parallelism_count, f.is_paused
+            )
+            for f in self.scheduler.flow_controls()
+        ]
+
+    def pause_flow(self, actor: Actor, key: str) -> None:
+        """Hold every message of a key (e.g. while the chat provider is down); audited."""
+        _require_support(actor)
+        self.store.audit.audited(actor, "flow_pause", {"key": _flow_key(key)}, lambda: self.scheduler.pause_flow(key))
+
+    def resume_flow(self, actor: Actor, key: str) -> None:
+        """Release a paused key; audited."""
+        _require_support(actor)
+        self.store.audit.audited(actor, "flow_resume", {"key": _flow_key(key)}, lambda: self.scheduler.resume_flow(key))
+
+
+def _flow_key(key: str) -> str:
+    """A key QStash could have: it goes into a URL path."""
+    if not key or len(key) > 200 or any(ch in key for ch in "/?#%") or not key.isprintable() or " " in key:
+        raise UserError("That is not a flow-control key.")
+    return key
 
 
 def _require_support(actor: Actor) -> None:

@@ -41,9 +41,12 @@ def sign(body: bytes, url: str, key: str, exp_in: int = 300, nbf_in: int = 0) ->
 class Product:
     """Local QStash + webhook server + services over the given database, started and stopped together."""
 
-    def __init__(self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, **settings):
+    def __init__(self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, qstash=None, **settings):
+        """`qstash`: another Product's running local QStash, shared as a second instance shares it (same
+        data_dir for the same secrets); it is stopped by its owner."""
         self.secrets = local_secrets.load_or_create(data_dir)
-        self.qstash = start_in_thread(
+        self._owns_qstash = qstash is None
+        self.qstash = qstash or start_in_thread(
             Config(
                 data_dir=data_dir / "qstash",
                 token=self.secrets["qstash_token"],
@@ -88,5 +91,6 @@ class Product:
         """Stop everything (idempotent enough for teardown)."""
         self._http.shutdown()
         self._http.server_close()
-        self.qstash.stop()
+        if self._owns_qstash:
+            self.qstash.stop()
         self.engine.dispose()

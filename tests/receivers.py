@@ -80,6 +80,8 @@ class RecordingReceiver(RequestLog):
         self._cond = threading.Condition()
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
+        self.active = 0  # requests being answered right now
+        self.max_active = 0  # the most answered at once so far
 
     @property
     def base_url(self) -> str:
@@ -110,6 +112,12 @@ class RecordingReceiver(RequestLog):
             queue = self._scripts.get(req.path)
             return queue.popleft() if queue else Answer()
 
+    def _busy(self, change: int) -> None:
+        """Count a request starting (+1) or finishing (-1) its answer; keep the peak."""
+        with self._cond:
+            self.active += change
+            self.max_active = max(self.max_active, self.active)
+
     def _handler_class(self):
         """A handler class bound to this receiver."""
         receiver = self
@@ -128,8 +136,10 @@ class RecordingReceiver(RequestLog):
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 answer = receiver._record(Received(self.command, self.path, headers, body, time.time()))
+                receiver._busy(+1)
                 if answer.delay:
                     time.sleep(answer.delay)
+                receiver._busy(-1)  # before the answer is written: the sender cannot have seen it yet
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from services.send_flow import SendFlow
+
 WEBHOOK_PATH = "/api/process-scheduled-messages"
 NUDGE_SUFFIX = "/nudge"  # the nudge route, under the webhook's path (QStash signs that URL)
 
@@ -48,8 +50,9 @@ class Scheduler(Protocol):
     def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
         """Publish one firing (optionally not before a unix time); returns the QStash message id."""
 
-    def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
-        """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch; their ids."""
+    def publish_chunks(self, chunks: list[tuple[dict, str]], flow: SendFlow | None = None) -> list[str]:
+        """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch, each under
+        the deployment's flow control if given; their ids."""
 
     def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
         """Publish one occurrence's nudge to the nudge route, not before a unix time; returns the QStash message id."""
@@ -86,3 +89,12 @@ class Scheduler(Protocol):
 
     def delete_dead_letter(self, dlq_id: str) -> None:
         """Remove a dead letter once it is dealt with."""
+
+    def flow_controls(self) -> list[Any]:
+        """Every flow-control key QStash knows, with waitlist, limits and counters (SDK FlowControlInfo)."""
+
+    def pause_flow(self, key: str) -> None:
+        """Hold every message of a flow-control key in its waitlist."""
+
+    def resume_flow(self, key: str) -> None:
+        """Release a paused flow-control key."""

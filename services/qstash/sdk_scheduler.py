@@ -9,10 +9,12 @@ import logging
 import httpx
 from qstash import QStash
 from qstash.errors import DailyMessageLimitExceededError, QStashError, RateLimitExceededError
+from qstash.message import FlowControl
 
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import NUDGE_SUFFIX, Firing, schedule_id_for
+from services.send_flow import SendFlow
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ def _explain(error: str) -> str:
         return "the QStash plan's schedule limit is reached. Delete unused schedules or upgrade."
     if "status: 401" in error or "status: 403" in error:
         return "QStash refused our token. Check QSTASH_TOKEN."
+    if "status: 404" in error:
+        return "QStash does not know it (any more). Refresh the page to see what it holds now."
     if "status: 400" in error:
         return "QStash refused the request: " + error.split("body:", 1)[-1].strip()[:200]
     return "QStash answered with an error (" + error.split(",", 1)[0].replace("Request failed with ", "") + ")."
@@ -95,11 +99,13 @@ class QStashScheduler:
         log.info("QStash: firing published", extra={"qstash_message_id": result.message_id, "not_before": not_before})
         return result.message_id
 
-    def publish_chunks(self, chunks: list[tuple[dict, str]]) -> list[str]:
+    def publish_chunks(self, chunks: list[tuple[dict, str]], flow: SendFlow | None = None) -> list[str]:
         """Publish fan-out chunks to the chunk endpoint with QStash's batch API (one request for all of them)."""
         url = self.webhook_url + CHUNK_SUFFIX
+        control = {} if flow is None else {"flow_control": _flow_control(flow)}
         requests = [
             {"url": url, "body": body, "headers": self._forward, "retries": self.retries, "deduplication_id": dedup}
+            | control
             for body, dedup in chunks
         ]
         with _translated_errors("hand the fan-out's chunks to QStash"):
@@ -201,6 +207,33 @@ class QStashScheduler:
         with _translated_errors("delete the dead letter"):
             self.client.dlq.delete(dlq_id)
         log.info("QStash: dead letter deleted", extra={"dlq_id": dlq_id})
+
+    def flow_controls(self) -> list:
+        """Every flow-control key with its details (SDK 3.4.0 lists none, so its HTTP client asks; then get each)."""
+        with _translated_errors("read QStash flow control"), _unreadable_answer("read QStash flow control"):
+            keys = _listed_keys(self.client.http.request(path="/v2/flowControl", method="GET"))
+            return [self.client.flow_control.get(key) for key in keys]
+
+    def pause_flow(self, key: str) -> None:
+        """Hold a key's messages in its waitlist."""
+        with _translated_errors(f"pause flow control key {key}"):
+            self.client.flow_control.pause(key)
+
+    def resume_flow(self, key: str) -> None:
+        """Release a paused key."""
+        with _translated_errors(f"resume flow control key {key}"):
+            self.client.flow_control.resume(key)
+
+
+def _listed_keys(answer) -> list[str]:
+    """Key names from GET /v2/flowControl: a JSON list (QStash's API reference) or {"flowControls": [...]}."""
+    items = answer.get("flowControls", []) if isinstance(answer, dict) else answer or []
+    return [item["flowControlKey"] for item in items if isinstance(item, dict) and item.get("flowControlKey")]
+
+
+def _flow_control(flow: SendFlow) -> FlowControl:
+    """The SDK's FlowControl for our send flow."""
+    return FlowControl(key=flow.key, rate=flow.rate, period=flow.period, parallelism=flow.parallelism)
 
 
 def make_qstash_client(token: str, base_url: str | None) -> QStash:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -23,7 +24,7 @@ def record(
     conn,
     at: datetime,
     actor_id: str | None,
-    coach_id: str,
+    coach_id: str | None,
     message_id: str | None,
     action: str,
     old: dict | None = None,
@@ -45,7 +46,13 @@ def record(
 
 
 class AuditRepository(Repository):
-    """Reads the audit trail."""
+    """Reads the audit trail, and records support's actions outside any one coach's data."""
+
+    def audited(self, actor: Actor, action: str, values: dict, act: Callable[[], None]) -> None:
+        """Run `act` (a call to another system) inside the transaction that records it: if it fails, no event."""
+        with self.engine.begin() as conn:
+            record(conn, self.clock(), actor.account_id, None, None, action, new=values)
+            act()
 
     def list(self, actor: Actor, message_id: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
         """Newest first, scoped to the actor."""

@@ -17,15 +17,22 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._limits: dict[str, tuple[int, float]] = {}
         self._windows: dict[str, tuple[float, int]] = {}  # endpoint -> (start, used)
+        self._history: dict[str, list[list]] = {}  # endpoint -> [start, allowed, refused] per window so far
 
     def set_limit(self, endpoint: str, limit: int | None, window: float = 60.0) -> None:
         """Allow `limit` calls to endpoint per `window` seconds; None lifts the limit."""
         with self._lock:
             self._windows.pop(endpoint, None)
+            self._history.pop(endpoint, None)
             if limit is None:
                 self._limits.pop(endpoint, None)
             else:
                 self._limits[endpoint] = (limit, window)
+
+    def windows(self, endpoint: str) -> list[tuple[float, int, int]]:
+        """Every window of a limited endpoint so far: (start, calls allowed, calls answered 429)."""
+        with self._lock:
+            return [tuple(w) for w in self._history.get(endpoint, [])]
 
     def take(self, endpoint: str, now: float | None = None) -> tuple[bool, dict]:
         """Count one call; returns (allowed, the x-ratelimit-* headers) ({} if unlimited)."""
@@ -40,6 +47,10 @@ class RateLimiter:
             allowed = used < limit
             used += 1 if allowed else 0
             self._windows[endpoint] = (start, used)
+            history = self._history.setdefault(endpoint, [])
+            if not history or history[-1][0] != start:
+                history.append([start, 0, 0])
+            history[-1][1 if allowed else 2] += 1
         return allowed, {
             "x-ratelimit-limit": str(limit),
             "x-ratelimit-remaining": str(max(0, limit - used)),
@@ -76,6 +87,11 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def windows(self, endpoint: str) -> list[tuple[float, int, int]]:
+        """Every window of a limited endpoint so far: (start, calls allowed, calls answered 429)."""
+        with self._lock:
+            return [tuple(w) for w in self._history.get(endpoint, [])]
 
     def take(self, endpoint: str, message_id: str | None) -> Fault | None:
         """The first fault matching this call, counting it down."""

@@ -51,17 +51,21 @@ def test_support_sees_schedules_and_deals_with_a_dead_letter(as_user, seeded):
     assert len(schedules) == 4  # daily + weekly for each demo coach
     assert all(schedules["Message id"])
     assert len(at.dataframe[1].value) > 0
+    first = seeded.scheduler.dead_letters().messages[0].dlq_id  # the page lists them in QStash's order
     at.button(key="qs_delete_0").click().run()
     assert at.success[0].value.startswith("Deleted: dead letter")
-    assert not seeded.scheduler.dead_letters().messages
-    assert any(c.value == "The dead-letter queue is empty." for c in at.caption)
+    # On a slow machine the demo's welcome firing (due 10 s after seeding, no webhook running) may have
+    # joined the queue meanwhile: only the deleted letter must be gone.
+    left = [letter.dlq_id for letter in seeded.scheduler.dead_letters().messages]
+    assert first not in left
+    assert any(c.value == "The dead-letter queue is empty." for c in at.caption) == (not left)
 
 
 def test_qstash_unreachable_is_a_warning_without_secrets(as_user, seeded, qstash_server):
     """QStash is down: the health page warns on each section and shows no token."""
     qstash_server.stop()
     at = as_user("support@example.com").switch_page("pages/qstash.py").run(timeout=60)
-    assert len(at.warning) == 3
+    assert len(at.warning) == 4  # schedules, events, flow control, dead letters
     assert all("QStash could not be reached" in w.value for w in at.warning)
     from services.bootstrap import resolved_secrets
 

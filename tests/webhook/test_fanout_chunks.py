@@ -49,9 +49,11 @@ class Chunks:
 
     def __init__(self):
         self.published: list[tuple[dict, str]] = []
+        self.flows = []
 
-    def publish_chunks(self, chunks):
+    def publish_chunks(self, chunks, flow=None):
         self.published += chunks
+        self.flows.append(flow)
         return [f"chunk-{i}" for i in range(len(chunks))]
 
 
