@@ -31,6 +31,7 @@ from services.store import Store
 from services.store.base import Clock, utc_now
 from services.supabase_auth import SupabaseAuth
 from services.support import SupportService
+from services.web_sessions import WebSessionService
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Services:
     support: SupportService  # QStash health page
     inbox: InboxService | None  # Inbox page, only when chat goes to the local inbox
     auth: SignIn  # sign-in, throttled
+    web_sessions: WebSessionService  # the dashboard's server-side sessions (ui.runtime)
     delivery: DeliveryService  # the webhook's fan-out
     webhook_auth: WebhookAuth  # the webhook's request verification
     qstash_base_url: str | None
@@ -94,6 +96,7 @@ def build_services(
         timedelta(minutes=settings.min_send_interval_minutes),
         settings.confirm_recipients_above,
     )
+    accounts = AccountService(store)
     return Services(
         settings=settings,
         clock=clock,
@@ -103,7 +106,7 @@ def build_services(
         schedules=schedules,
         delivery_log=DeliveryLogService(store, scheduler, clock),
         clients=ClientService(store, schedules),
-        accounts=AccountService(store),
+        accounts=accounts,
         support=SupportService(store, scheduler),
         inbox=InboxService(store) if local_inbox else None,
         auth=SignIn(
@@ -112,6 +115,9 @@ def build_services(
             clock,
             # The demo's logins are listed on the sign-in page only offline: SQLite and local accounts.
             demo_accounts=store.accounts if settings.embedded_database and not settings.supabase_auth else None,
+        ),
+        web_sessions=WebSessionService(
+            store.web_sessions, accounts, clock, settings.session_idle_timeout, settings.session_max_age
         ),
         # The provider's send limit applies to Stream; the local inbox has none.
         delivery=DeliveryService(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -65,12 +66,25 @@ class Settings(BaseSettings):
     # A new message to more clients than this (or a new rule sending more than once a day) is confirmed first.
     confirm_recipients_above: int = Field(default=50, ge=0)
     webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
+    # Dashboard sessions (services.web_sessions): seconds or ISO 8601 (PT12H). Idle = since the last activity;
+    # max age = since sign-in, whatever the activity. Secure cookie: auto = when the page is served over HTTPS.
+    session_idle_timeout: timedelta = Field(default=timedelta(hours=12), gt=timedelta(0))
+    session_max_age: timedelta = Field(default=timedelta(days=7), gt=timedelta(0))
+    session_cookie_secure: Literal["auto", "always"] = "auto"
 
     @field_validator("database_pooler", mode="before")
     @classmethod
     def _lower(cls, value):
         """DATABASE_POOLER=True works as well as true."""
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("session_idle_timeout", "session_max_age", mode="before")
+    @classmethod
+    def _seconds(cls, value):
+        """A bare number is seconds (pydantic reads only ISO 8601 or [-][DD]D[,][HH:MM:]SS[.ffffff] from text)."""
+        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+            return float(value)
+        return value
 
     @property
     def embedded_database(self) -> bool:
