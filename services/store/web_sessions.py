@@ -42,20 +42,18 @@ class WebSessionRepository(Repository):
 
     def touch(self, token_hash: str, now: datetime) -> bool:
         """Record activity on a live session; False when it was revoked meanwhile (a revocation always wins)."""
-        query = (
-            web_sessions.update()
-            .where(web_sessions.c.token_hash == token_hash, web_sessions.c.revoked_at.is_(None))
-            .values(last_seen_at=now)
-        )
-        with self.engine.begin() as conn:
-            return conn.execute(query).rowcount == 1
+        return self._update_live(token_hash, last_seen_at=now)
 
     def revoke(self, token_hash: str, now: datetime) -> None:
         """End one session (sign-out); an unknown or already revoked one is left as it is."""
+        self._update_live(token_hash, revoked_at=now)
+
+    def _update_live(self, token_hash: str, **values) -> bool:
+        """Change a session that is not revoked; True when there was one."""
         query = (
             web_sessions.update()
             .where(web_sessions.c.token_hash == token_hash, web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .values(**values)
         )
         with self.engine.begin() as conn:
-            conn.execute(query)
+            return conn.execute(query).rowcount == 1
