@@ -84,3 +84,21 @@ def test_the_cookie_text(secure, tail):
     """The cookie: the token only, for the whole site, same-site requests only, Secure on https."""
     assert cookie_text("tok", 60, secure) == f"{COOKIE_NAME}=tok; Path=/; Max-Age=60; {tail}"
     assert cookie_text("", -5, secure) == f"{COOKIE_NAME}=; Path=/; Max-Age=0; {tail}"
+
+
+@pytest.mark.parametrize(
+    ("page_url", "setting", "secure"),
+    [
+        ("https://dash.example.com/", "auto", True),
+        ("http://127.0.0.1:8501/", "auto", False),
+        ("http://127.0.0.1:8501/", "always", True),
+    ],
+)
+def test_the_cookie_is_secure_on_https_pages(app, seeded, page_url, setting, secure):
+    """Behind HTTPS the cookie gets Secure (the browser then never sends it over plain http); with
+    SESSION_COOKIE_SECURE=always it gets it on any page."""
+    seeded.settings = seeded.settings.model_copy(update={"session_cookie_secure": setting})
+    app.context = {"url": page_url}
+    log_in(app.run())
+    [script] = cookie_scripts(app)
+    assert script.endswith('; SameSite=Strict; Secure";</script>' if secure else '; SameSite=Strict";</script>')
