@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from services.bootstrap import Services
-from services.domain import Account
+from services.domain import ROLES, Account
 from services.errors import UserError
 from ui import fmt, runtime
 
@@ -54,41 +54,47 @@ def has_local_inbox(services: Services) -> bool:
     return services.inbox is not None
 
 
-# Every page: (file, title, icon, url_path). The url_paths differ from the file names on purpose: Streamlit's
-# legacy pages/ mode would otherwise run a page file directly (skipping app.py's login gate and sidebar) on a
-# fresh process or in AppTest.
-PAGES = {
-    "compose": ("pages/message_scheduler.py", "Message Scheduler", ":material/edit_calendar:"),
-    "schedule-list": ("pages/schedules.py", "Schedules", ":material/event_repeat:"),
-    "deliveries": ("pages/delivery_log.py", "Delivery Log", ":material/fact_check:"),
-    "client-list": ("pages/clients.py", "Clients", ":material/group:"),
-    "local-inbox": ("pages/inbox.py", "Inbox", ":material/inbox:"),
-    "qstash-health": ("pages/qstash.py", "QStash health", ":material/monitor_heart:"),
-    "account-admin": ("pages/accounts.py", "Accounts", ":material/manage_accounts:"),
-}
-COACH_PAGES = ["compose", "schedule-list", "client-list", "deliveries"]
-STAFF_PAGES = ["schedule-list", "client-list", "deliveries", "qstash-health"]
-
-
-def _page(url_path: str) -> st.Page:
-    """One page of the navigation, by its url_path."""
-    script, title, icon = PAGES[url_path]
-    return st.Page(script, title=title, icon=icon, url_path=url_path)
-
-
 def pages_for(account: Account, services: Services) -> list:
-    """The pages this role may open, in menu order."""
-    if account.role == "coach":
-        names = COACH_PAGES
+    """The pages this account's role may open, in menu order."""
+    return pages_for_role(account.role, services)
+
+
+def pages_for_role(role: str, services: Services) -> list:
+    """The pages a role may open, in menu order."""
+    # url_paths differ from the file names on purpose: Streamlit's legacy pages/ mode would otherwise run a
+    # page file directly (skipping app.py's login gate and sidebar) on a fresh process or in AppTest.
+    compose = st.Page(
+        "pages/message_scheduler.py", title="Message Scheduler", icon=":material/edit_calendar:", url_path="compose"
+    )
+    schedules = st.Page(
+        "pages/schedules.py", title="Schedules", icon=":material/event_repeat:", url_path="schedule-list"
+    )
+    log_page = st.Page(
+        "pages/delivery_log.py", title="Delivery Log", icon=":material/fact_check:", url_path="deliveries"
+    )
+    clients = st.Page("pages/clients.py", title="Clients", icon=":material/group:", url_path="client-list")
+    inbox = st.Page("pages/inbox.py", title="Inbox", icon=":material/inbox:", url_path="local-inbox")
+    qstash = st.Page(
+        "pages/qstash.py", title="QStash health", icon=":material/monitor_heart:", url_path="qstash-health"
+    )
+    accounts = st.Page(
+        "pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="account-admin"
+    )
+    if role == "coach":
+        pages = [compose, schedules, clients, log_page]
     else:
-        names = STAFF_PAGES + (["account-admin"] if account.role == "admin" else [])
-    return [_page(name) for name in names + (["local-inbox"] if has_local_inbox(services) else [])]
+        pages = [schedules, clients, log_page, qstash] + ([accounts] if role == "admin" else [])
+    return pages + ([inbox] if has_local_inbox(services) else [])
 
 
 def every_page(services: Services) -> list:
-    """Every page anyone may open: while logged out each URL is known (no "Page not found"), shows the login
-    form, and after sign-in becomes the page itself (a page's identity is its url_path)."""
-    return [_page(name) for name in PAGES if name != "local-inbox" or has_local_inbox(services)]
+    """Every page any role may open: while logged out each URL is known (no "Page not found") and shows the login
+    form; after sign-in the same URL is the page itself (Streamlit identifies a page by its url_path)."""
+    pages = {}
+    for role in ROLES:
+        for page in pages_for_role(role, services):
+            pages.setdefault(page.url_path, page)
+    return list(pages.values())
 
 
 def backends(services: Services) -> list[tuple[str, str]]:

@@ -48,6 +48,16 @@ def test_a_deep_link_shows_the_login_form_then_the_page_asked_for(app):
     assert app.title[0].value == "Delivery Log"
 
 
+def test_a_deep_link_to_an_admin_page_signs_the_admin_in_there(app):
+    """Logged out, Ada opens the Accounts link (admins only, so no other role's menu has it): after signing in she
+    is on Accounts."""
+    app.run().switch_page("pages/accounts.py").run()
+    assert app.text_input(key="login_email") is not None
+    log_in(app, "admin@example.com")
+    assert not app.exception
+    assert app.title[0].value == "Accounts"
+
+
 def test_a_deep_link_to_a_page_the_role_lacks_lands_on_the_roles_first_page(app):
     """Logged out, Casey opens the QStash health link (support only): after signing in she is on her first page,
     the Message Scheduler, and sees nothing of QStash health."""
