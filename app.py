@@ -15,8 +15,12 @@ except ConfigError as exc:  # a half-configured production setting: name the var
 
 account = runtime.account()
 if account is None:
-    page = st.navigation([st.Page(shell.login_page, title="Log in", icon=":material/login:")], position="hidden")
+    # Every page's URL is registered but the login form runs instead, so a deep link signs in to that page.
+    st.navigation(shell.every_page(services), position="hidden")
+    runtime.sync_cookie()
+    shell.login_page()
 else:
     page = st.navigation(shell.pages_for(account, services))
+    runtime.sync_cookie()
     shell.sidebar(account, services)
-page.run()
+    page.run()

@@ -37,6 +37,7 @@ from services.store import Store
 from services.store.base import Clock, utc_now
 from services.supabase_auth import SupabaseAuth
 from services.support import SupportService
+from services.web_sessions import WebSessionService
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Services:
     reports: ReportService  # Reports page (support and admin)
     inbox: InboxService | None  # Inbox page, only when chat goes to the local inbox
     auth: SignIn  # sign-in, throttled
+    web_sessions: WebSessionService  # the dashboard's server-side sessions (ui.runtime)
     delivery: DeliveryService  # the webhook's fan-out
     webhook_auth: WebhookAuth  # the webhook's request verification
     replies: ReplyService  # clients' replies (Stream's message.new webhook and the local inbox)
@@ -119,6 +121,7 @@ def build_services(
         settings.confirm_recipients_above,
     )
     delivery_log = DeliveryLogService(store, scheduler, clock)
+    accounts = AccountService(store)
     return Services(
         settings=settings,
         clock=clock,
@@ -128,7 +131,7 @@ def build_services(
         schedules=schedules,
         delivery_log=delivery_log,
         clients=ClientService(store, schedules),
-        accounts=AccountService(store),
+        accounts=accounts,
         support=SupportService(store, scheduler),
         reports=ReportService(store, delivery_log, clock),
         inbox=InboxService(store, replies, clock) if local_inbox else None,
@@ -139,6 +142,10 @@ def build_services(
             # The demo's logins are listed on the sign-in page only offline: SQLite and local accounts.
             demo_accounts=store.accounts if settings.embedded_database and not settings.supabase_auth else None,
         ),
+        web_sessions=WebSessionService(
+            store.web_sessions, accounts, clock, settings.session_idle_timeout, settings.session_max_age
+        ),
+        # The provider's send limit applies to Stream; the local inbox has none.
         delivery=DeliveryService(
             store,
             chat,

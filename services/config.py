@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -74,6 +75,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_sql: bool = False
     metrics_token: SecretStr | None = None
+    # Dashboard sessions (services.web_sessions): seconds or ISO 8601 (PT12H). Idle = since the last activity;
+    # max age = since sign-in, whatever the activity. Secure cookie: auto = when the page is served over HTTPS.
+    session_idle_timeout: timedelta = Field(default=timedelta(hours=12), gt=timedelta(0))
+    session_max_age: timedelta = Field(default=timedelta(days=7), gt=timedelta(0))
+    session_cookie_secure: Literal["auto", "always"] = "auto"
 
     @field_validator("database_pooler", "log_format", mode="before")
     @classmethod
@@ -86,6 +92,14 @@ class Settings(BaseSettings):
     def _upper(cls, value):
         """LOG_LEVEL=debug works as well as DEBUG."""
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("session_idle_timeout", "session_max_age", mode="before")
+    @classmethod
+    def _seconds(cls, value):
+        """A bare number is seconds (pydantic reads only ISO 8601 or [-][DD]D[,][HH:MM:]SS[.ffffff] from text)."""
+        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+            return float(value)
+        return value
 
     @property
     def embedded_database(self) -> bool:

@@ -10,6 +10,7 @@ import argparse
 import re
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import AliasChoices, SecretStr
@@ -67,6 +68,8 @@ def _default(value) -> str:
     """A default as the table writes it: `value`, or "unset"."""
     if value is None:
         return "unset"
+    if isinstance(value, timedelta):  # as the setting is written: seconds
+        return f"`{value.total_seconds():g}` s"
     return f"`{value}`"
 
 

@@ -2,8 +2,10 @@
 
 import os
 import stat
+from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from services import config, local_secrets
 
@@ -103,3 +105,30 @@ def test_secrets_do_not_show_in_settings_repr(monkeypatch):
     monkeypatch.setenv("STREAM_API_KEY", "key")
     monkeypatch.setenv("STREAM_API_SECRET", "very-secret-value")
     assert "very-secret-value" not in repr(config.load_settings())
+
+
+@pytest.mark.parametrize(
+    ("idle", "max_age", "expected"),
+    [
+        (None, None, (timedelta(hours=12), timedelta(days=7))),
+        ("PT30M", "P1D", (timedelta(minutes=30), timedelta(days=1))),
+        ("4", "3600.5", (timedelta(seconds=4), timedelta(seconds=3600.5))),
+    ],
+)
+def test_session_limits(monkeypatch, idle, max_age, expected):
+    """Session limits default to 12 hours idle and 7 days in all; ISO 8601 durations or plain seconds."""
+    for name, value in (("SESSION_IDLE_TIMEOUT", idle), ("SESSION_MAX_AGE", max_age)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    settings = config.load_settings()
+    assert (settings.session_idle_timeout, settings.session_max_age) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_session_limit_must_be_a_positive_duration(monkeypatch, value):
+    """A zero, negative or unreadable idle limit is refused at start-up, naming the setting."""
+    monkeypatch.setenv("SESSION_IDLE_TIMEOUT", value)
+    with pytest.raises(ValidationError, match="session_idle_timeout"):
+        config.load_settings()

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from services.bootstrap import Services
-from services.domain import Account
+from services.domain import ROLES, Account
 from services.errors import UserError
 from ui import fmt, runtime
 
@@ -55,7 +55,12 @@ def has_local_inbox(services: Services) -> bool:
 
 
 def pages_for(account: Account, services: Services) -> list:
-    """The pages this role may open, in menu order."""
+    """The pages this account's role may open, in menu order."""
+    return pages_for_role(account.role, services)
+
+
+def pages_for_role(role: str, services: Services) -> list:
+    """The pages a role may open, in menu order."""
     # url_paths differ from the file names on purpose: Streamlit's legacy pages/ mode would otherwise run a
     # page file directly (skipping app.py's login gate and sidebar) on a fresh process or in AppTest.
     compose = st.Page(
@@ -76,11 +81,21 @@ def pages_for(account: Account, services: Services) -> list:
     accounts = st.Page(
         "pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="account-admin"
     )
-    if account.role == "coach":
+    if role == "coach":
         pages = [compose, schedules, clients, log_page]
     else:
-        pages = [schedules, clients, log_page, reports, qstash] + ([accounts] if account.role == "admin" else [])
+        pages = [schedules, clients, log_page, reports, qstash] + ([accounts] if role == "admin" else [])
     return pages + ([inbox] if has_local_inbox(services) else [])
+
+
+def every_page(services: Services) -> list:
+    """Every page any role may open: while logged out each URL is known (no "Page not found") and shows the login
+    form; after sign-in the same URL is the page itself (Streamlit identifies a page by its url_path)."""
+    pages = {}
+    for role in ROLES:
+        for page in pages_for_role(role, services):
+            pages.setdefault(page.url_path, page)
+    return list(pages.values())
 
 
 def backends(services: Services) -> list[tuple[str, str]]:

@@ -339,3 +339,16 @@ nudge_sends = Table(
     UniqueConstraint("nudge_id", "delivery_id", name="uq_nudge_sends_nudge_delivery"),
     CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
 )
+
+# Dashboard sign-ins (services.web_sessions): the browser's cookie holds a random token, this table only its
+# SHA-256, so a leaked table opens no session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -18,6 +18,7 @@ from services.store.messages import MessageRepository
 from services.store.nudges import NudgeRepository
 from services.store.replies import ReplyRepository
 from services.store.reports import ReportRepository
+from services.store.web_sessions import WebSessionRepository
 
 
 class Store:
@@ -40,6 +41,7 @@ class Store:
         self.sign_in_failures = SignInFailureRepository(engine, clock)
         self.replies = ReplyRepository(engine, clock)
         self.nudges = NudgeRepository(engine, clock)
+        self.web_sessions = WebSessionRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""

@@ -74,7 +74,7 @@ def wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 6
 class Product:
     """The three processes of the embedded product, sharing one data directory."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None):
         self.data_dir = data_dir
         self.ports = {"qstash": free_port(), "webhook": free_port(), "app": free_port()}
         self.processes: list[tuple[subprocess.Popen, object]] = []
@@ -86,6 +86,7 @@ class Product:
             WEBHOOK_PORT=str(self.ports["webhook"]),
             WEBHOOK_HOST="127.0.0.1",
             PYTHONUNBUFFERED="1",
+            **(extra_env or {}),
         )
 
     @property
@@ -114,11 +115,17 @@ class Product:
 
 
 @pytest.fixture
-def product(tmp_path):
+def product_env() -> dict[str, str]:
+    """Settings for the product's processes; a story overrides it with `@pytest.mark.parametrize("product_env", …)`."""
+    return {}
+
+
+@pytest.fixture
+def product(tmp_path, product_env):
     """Local QStash, seeded demo data, the webhook and the Streamlit app, all on loopback."""
     data_dir = tmp_path / "data"
     secrets = local_secrets.load_or_create(data_dir)
-    running = Product(data_dir)
+    running = Product(data_dir, product_env)
     qstash_env = dict(
         running.env,
         QSTASH_TOKEN=secrets["qstash_token"],
@@ -166,9 +173,7 @@ def product(tmp_path):
             [
                 py,
                 "-m",
-                "streamlit",
-                "run",
-                "app.py",
+                "ui.serve",  # as the Procfile starts it
                 "--server.port",
                 str(running.ports["app"]),
                 "--server.address",

@@ -33,7 +33,7 @@ COACH_ROWS = {
     ),
 }
 # Internal tables: no API role may even try.
-INTERNAL = ("qstash_links", "inbox_messages", "signature_ids", "sign_in_failures", "alembic_version")
+INTERNAL = ("qstash_links", "inbox_messages", "signature_ids", "sign_in_failures", "web_sessions", "alembic_version")
 ALL_TABLES = [t.name for t in metadata.sorted_tables] + ["alembic_version"]
 WRITES = [
     "INSERT INTO clients (id, coach_id, name, chat_user_id, timezone, active, created_at) "
