@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from flask import Flask, Response, jsonify, request
@@ -11,8 +10,9 @@ from services.delivery import Answer
 from services.errors import UserError
 from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import WEBHOOK_PATH
-from services.qstash.request_auth import Proof
 from services.webhook.delivery_request import json_object, read_delivery
+from services.webhook.gate import admitted, reply, unauthorised
+from services.webhook.ops_routes import ops
 
 log = logging.getLogger(__name__)
 
@@ -27,40 +27,23 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_webhook_body_bytes
     app.config.update(test_config or {})
     app.extensions["scheduler_services"] = services
-
-    def proof(chunk: bool = False) -> Proof | None:
-        """The request's proof under the configured mode (read per request, so tests may switch it)."""
-        raw = request.get_data(cache=True)
-        headers = request.headers
-        auth = services.webhook_auth
-        if chunk:  # QStash signs the URL it delivers to: the chunk endpoint's own
-            auth = dataclasses.replace(auth, expected_url=auth.expected_url + CHUNK_SUFFIX)
-        return auth.verify(headers.get("Upstash-Signature"), headers.get("Authorization"), raw)
-
-    def first_use(shown: Proof) -> bool:
-        """False for a signature seen before: a replay. Bearer-only requests carry no jti (see request_auth)."""
-        claims = shown.signature
-        return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
+    app.register_blueprint(ops)
 
     def handle(chunk: bool) -> Response:
         """Verify, refuse replays, read the delivery and hand it to the fan-out (a whole firing or one chunk)."""
-        shown = proof(chunk)
-        if shown is None:
-            return _unauthorised()
-        if not first_use(shown):
-            # 200, not an error: QStash must not retry it, and the original request does (or did) the work.
-            log.warning("replayed signature %s ignored", shown.signature.jti)
-            return _reply(Answer(200, {"skipped": "duplicate delivery"}))
+        shown = admitted(services, WEBHOOK_PATH + CHUNK_SUFFIX if chunk else WEBHOOK_PATH)
+        if isinstance(shown, Response):
+            return shown
         delivery = read_delivery(request.headers, request.get_data(cache=True))
         if isinstance(delivery, Answer):
-            return _reply(delivery)
+            return reply(delivery)
         if chunk:
             answer = services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
         else:
             signed_at = shown.signature.issued_at if shown.signature else None
             answer = services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
         log.info("%s %s: %s", "chunk" if chunk else "firing", delivery.qstash_message_id, answer.status)
-        return _reply(answer)
+        return reply(answer)
 
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
@@ -76,7 +59,7 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     def qstash_schedule():
         """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
         if not services.webhook_auth.bearer_ok(request.headers.get("Authorization")):
-            return _unauthorised()
+            return unauthorised()
         payload = json_object(request.get_data(cache=True)) or {}
         try:
             links = services.schedules.register_stored(payload)
@@ -96,16 +79,3 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
         return jsonify({"error": "body too large"}), 413
 
     return app
-
-
-def _unauthorised() -> tuple[Response, int]:
-    """401 saying no more."""
-    return jsonify({"error": "unauthorized"}), 401
-
-
-def _reply(answer: Answer) -> Response:
-    """Translate a service answer to HTTP."""
-    response = jsonify(answer.body)
-    response.status_code = answer.status
-    response.headers.update(answer.headers)
-    return response
