@@ -41,7 +41,7 @@ def sign(body: bytes, url: str, key: str, exp_in: int = 300, nbf_in: int = 0) ->
 class Product:
     """Local QStash + webhook server + services over the given database, started and stopped together."""
 
-    def __init__(self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, **settings):
+    def __init__(self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, clock=None, **settings):
         self.secrets = local_secrets.load_or_create(data_dir)
         self.qstash = start_in_thread(
             Config(
@@ -63,7 +63,7 @@ class Product:
             local_qstash_port=int(self.qstash.base_url.rsplit(":", 1)[1]),
             **settings,
         )
-        self.services = build_services(self.settings, engine=self.engine, chat=chat)
+        self.services = build_services(self.settings, engine=self.engine, chat=chat, clock=clock)
         self.app = create_app(self.services)
         self._http.app = self.app
         # A short poll interval: shutdown() waits for the next poll (0.5 s by default, at every teardown).

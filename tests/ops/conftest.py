@@ -16,10 +16,11 @@ def alert_receiver():
 
 
 @pytest.fixture
-def ops_product(db_url, tmp_path, alert_receiver):
-    """The running product (local QStash → webhook → local inbox) posting alerts to the receiver."""
+def ops_product(db_url, tmp_path, alert_receiver, clock):
+    """The running product (local QStash → webhook → local inbox) posting alerts to the receiver; its services
+    (and so the alert windows) run on the test's clock."""
     from tests.harness import Product
 
-    running = Product(db_url, tmp_path / "data", alert_webhook_url=alert_receiver.url(ALERTS))
+    running = Product(db_url, tmp_path / "data", clock=clock, alert_webhook_url=alert_receiver.url(ALERTS))
     yield running
     running.stop()

@@ -49,15 +49,18 @@ def test_a_firing_that_always_fails_ends_dead_lettered_with_the_reason_and_one_a
     alerts = alert_receiver.wait_for(1, ALERTS, timeout=60)
     assert len(alerts) == 1
     text = json.loads(alerts[0].body)["text"]
-    assert "Dead letters" in text and "QStash gave up after 3 retries: the webhook answered HTTP 503" in text
+    assert "Dead letters" in text
+    assert "QStash gave up after 3 retries: the webhook answered HTTP 503" in text
 
     rows = wait_until(lambda: [r for r in _deliveries(product, message) if r["status"] == "failed"] or None)
     assert len(rows) == 2
     assert all(r["last_error"].startswith("QStash gave up after 3 retries") for r in rows)
     runs = product.store.log.runs(SUPPORT, message_id=message.id)
-    assert len(runs) == 4 and {r["outcome"] for r in runs} == {"dead_letter"}
+    assert len(runs) == 4
+    assert {r["outcome"] for r in runs} == {"dead_letter"}
     stored = product.store.messages.get(coach.as_actor(), message.id)
-    assert stored.failed_count == 2 and "QStash gave up" in stored.last_error
+    assert stored.failed_count == 2
+    assert "QStash gave up" in stored.last_error
 
     # The minutely check finds the dead letter still in QStash's DLQ: the alert is open already, nothing is sent.
     holding = {r.condition for r in product.services.alerts.check() if r.holds}
@@ -81,7 +84,8 @@ def test_a_replayed_callback_changes_nothing_and_alerts_no_more(failing_product,
 
     key = product.secrets["qstash_current_signing_key"]
     again = requests.post(url, data=body, headers={"Upstash-Signature": sign(body, url, key)}, timeout=10)
-    assert again.status_code == 200 and again.json() == {"recorded": False}
+    assert again.status_code == 200
+    assert again.json() == {"recorded": False}
     assert len(product.store.dead_letters.recent()) == 1
     assert len(alert_receiver.received(ALERTS)) == 1
 
@@ -103,4 +107,5 @@ def test_the_callback_route_wants_qstash_signature_for_its_own_url(ops_product):
         assert requests.post(url, data=body, headers=headers, timeout=10).status_code == 401
     assert ops_product.store.dead_letters.recent() == []
     good = requests.post(url, data=body, headers={"Upstash-Signature": sign(body, url, key)}, timeout=10)
-    assert good.status_code == 200 and good.json() == {"recorded": True}
+    assert good.status_code == 200
+    assert good.json() == {"recorded": True}
