@@ -72,13 +72,14 @@ def pages_for(account: Account, services: Services) -> list:
     qstash = st.Page(
         "pages/qstash.py", title="QStash health", icon=":material/monitor_heart:", url_path="qstash-health"
     )
+    health = st.Page("pages/health.py", title="Health", icon=":material/health_and_safety:", url_path="system-health")
     accounts = st.Page(
         "pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="account-admin"
     )
     if account.role == "coach":
         pages = [compose, schedules, clients, log_page]
     else:
-        pages = [schedules, clients, log_page, qstash] + ([accounts] if account.role == "admin" else [])
+        pages = [schedules, clients, log_page, qstash, health] + ([accounts] if account.role == "admin" else [])
     return pages + ([inbox] if has_local_inbox(services) else [])
 
 
