@@ -9,13 +9,10 @@ from services.alert_conditions import TITLES
 from services.errors import UserError
 from ui import fmt, runtime, shell
 
-account = runtime.require_account()
+account = runtime.require_support()
 services = runtime.services()
 health = services.health
 actor = account.as_actor()
-if not actor.sees_all_coaches:
-    st.info("This page is for support staff.")
-    st.stop()
 st.title("Health")
 fmt.show_flash("health_flash")
 zone = account.timezone

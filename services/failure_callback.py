@@ -13,6 +13,7 @@ from services.alerts import AlertService
 from services.delivery import Answer, permanent
 from services.delivery_outcome import close_occurrence
 from services.domain import Message
+from services.fanout_chunks import MAX_CHUNK
 from services.store import Store
 from services.store.dead_letters import DeadLetter
 
@@ -88,7 +89,7 @@ class FailureCallbacks:
     def _clients(self, message: Message | None, firing: dict) -> list[str] | None:
         """The clients the failed delivery was for: a chunk's, or one zone group's; None for all of the slot."""
         if isinstance(firing.get("clients"), list):
-            return [c for c in firing["clients"] if isinstance(c, str)]
+            return [c for c in firing["clients"] if isinstance(c, str) and len(c) <= 36][:MAX_CHUNK]
         zone = firing.get("zone")
         if message is None or message.zone_mode == "coach" or not isinstance(zone, str):
             return None
@@ -96,7 +97,8 @@ class FailureCallbacks:
 
     def _settle(self, message: Message, reason: str) -> None:
         """Keep the message's counters true; a one-time send that never completed says why on its row."""
-        close_occurrence(self.store, message, ended=False, on_finished=self.on_finished)
+        if message.status == "scheduled":  # a paused or cancelled message keeps its status (and its counters)
+            close_occurrence(self.store, message, ended=False, on_finished=self.on_finished)
         current = self.store.messages.get_unscoped(message.id)
         if current.kind == "once" and current.status == "scheduled":
             self.store.messages.system_update(message.id, status="error", last_error=reason[:500])

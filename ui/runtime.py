@@ -55,6 +55,15 @@ def require_account() -> Account:
     return found
 
 
+def require_support() -> Account:
+    """The logged-in support or admin account; anyone else is told the page is for support staff, and stops."""
+    found = require_account()
+    if not found.as_actor().sees_all_coaches:
+        st.info("This page is for support staff.")
+        st.stop()
+    return found
+
+
 def log_in(found: Account) -> None:
     """Remember the account for this browser session, and when it signed in (a later password reset ends it)."""
     st.session_state[ACCOUNT_KEY] = found

@@ -11,6 +11,8 @@ too, with no policy: through the Data API `anon` and `authenticated` read and wr
 
 from alembic import op
 
+from services.db.row_security import secure_tables, unsecure_tables
+
 revision = "0008"
 down_revision = ("0006", "0006s", "0008d")
 branch_labels = None
@@ -20,24 +22,8 @@ NEW_TABLES = ("message_templates", "delivery_counts")
 
 
 def upgrade() -> None:
-    if op.get_context().dialect.name != "postgresql":
-        return
-    for table in NEW_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    tables = ", ".join(NEW_TABLES)
-    for role in ("anon", "authenticated"):
-        op.execute(
-            f"""DO $$
-BEGIN
-  IF to_regrole('{role}') IS NOT NULL THEN
-    REVOKE ALL ON {tables} FROM {role};
-  END IF;
-END $$"""
-        )
+    secure_tables(op, NEW_TABLES)
 
 
 def downgrade() -> None:
-    if op.get_context().dialect.name != "postgresql":
-        return
-    for table in NEW_TABLES:
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    unsecure_tables(op, NEW_TABLES)

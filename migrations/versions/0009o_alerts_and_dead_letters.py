@@ -8,6 +8,8 @@ Create Date: 2026-11-30 14:20:00
 import sqlalchemy as sa
 from alembic import op
 
+from services.db.row_security import secure_tables
+
 revision = "0009o"
 down_revision = "0008"
 branch_labels = None
@@ -45,25 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("qstash_message_id", name=op.f("pk_dead_letters")),
     )
     op.create_index(op.f("ix_dead_letters_message_id"), "dead_letters", ["message_id"])
-    _secure()
-
-
-def _secure() -> None:
-    """Row-level security with no policy, as 0008 does: the Supabase API roles reach none of these rows."""
-    if op.get_context().dialect.name != "postgresql":
-        return
-    for table in NEW_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    tables = ", ".join(NEW_TABLES)
-    for role in ("anon", "authenticated"):
-        op.execute(
-            f"""DO $$
-BEGIN
-  IF to_regrole('{role}') IS NOT NULL THEN
-    REVOKE ALL ON {tables} FROM {role};
-  END IF;
-END $$"""
-        )
+    secure_tables(op, NEW_TABLES)
 
 
 def downgrade() -> None:
