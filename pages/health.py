@@ -44,12 +44,16 @@ else:
         (st.success if last.state == "DELIVERED" else st.error)(said)
 
 st.subheader("Last 24 hours")
-day = health.last_day(actor)
-sent, failed, rate, late = st.columns(4)
-sent.metric("Sent", day.sent)
-failed.metric("Failed", day.failed)
-rate.metric("Failure rate", "–" if day.failure_rate is None else f"{day.failure_rate:.1%}")
-late.metric("Lateness p95", "–" if day.lateness_p95_s is None else f"{day.lateness_p95_s:.0f} s")
+try:
+    day = health.last_day(actor)
+except UserError as exc:
+    st.warning(fmt.literal(exc.message))
+else:
+    sent, failed, rate, late = st.columns(4)
+    sent.metric("Sent", day.sent)
+    failed.metric("Failed", day.failed)
+    rate.metric("Failure rate", "–" if day.failure_rate is None else f"{day.failure_rate:.1%}")
+    late.metric("Lateness p95", "–" if day.lateness_p95_s is None else f"{day.lateness_p95_s:.0f} s")
 
 st.subheader("Open alerts")
 alerts = services.alerts.open_alerts(actor)

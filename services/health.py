@@ -3,9 +3,10 @@ the last day's delivery figures and the open alerts. Nothing it returns carries 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from services.alert_conditions import lateness_p95
 from services.chat.port import ChatError
 from services.domain import Actor
-from services.errors import Forbidden
+from services.errors import Forbidden, UserError
 from services.qstash.port import Scheduler
 from services.store import Store
 from services.store.base import Clock
@@ -69,13 +70,23 @@ class HealthService:
             "QStash": lambda: self.scheduler.logs(count=1),
             "Chat": getattr(self.chat, "ping", lambda: None),
         }
-        pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="health")
-        try:
-            futures = {name: pool.submit(_timed, check) for name, check in checks.items()}
-            wait(futures.values(), timeout=self.timeout)
-            return [self._probe(name, future) for name, future in futures.items()]
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)  # a hung check is left behind, not waited for
+        futures = self._bounded({name: functools.partial(_timed, check) for name, check in checks.items()})
+        return [self._probe(name, future) for name, future in futures.items()]
+
+    def _bounded(self, calls: dict[str, Callable[[], Any]]) -> dict[str, Future]:
+        """Run the calls at once on their own threads and wait at most the timeout; a hung one is left behind."""
+        pool = ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="health")
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        pool.shutdown(wait=False)
+        wait(futures.values(), timeout=self.timeout)
+        return futures
+
+    def _within(self, what: str, call: Callable[[], Any]) -> Any:
+        """The call's result; a UserError when it took longer than the timeout (its own UserErrors pass through)."""
+        future = self._bounded({what: call})[what]
+        if not future.done():
+            raise UserError(f"{what} did not answer within {self.timeout:g} s.")
+        return future.result()
 
     def _database(self) -> None:
         """SELECT 1, raising when the database does not answer."""
@@ -98,7 +109,8 @@ class HealthService:
     def last_delivery(self, actor: Actor) -> LastDelivery | None:
         """QStash's latest attempt at the webhook URL, from its logs; None when it has made none yet."""
         _require_support(actor)
-        for event in self.scheduler.logs(count=50, url=self.scheduler.webhook_url).logs:
+        page = self._within("QStash", lambda: self.scheduler.logs(count=50, url=self.scheduler.webhook_url))
+        for event in page.logs:
             state = str(getattr(event.state, "value", event.state))
             if state in ("DELIVERED", "ERROR", "FAILED"):
                 return LastDelivery(state, event.time, event.error or "")
@@ -108,10 +120,10 @@ class HealthService:
         """Sent and failed deliveries over the last 24 hours, the failure rate and p95 lateness."""
         _require_support(actor)
         since = self.clock() - timedelta(days=1)
-        counts = self.store.ops.outcome_counts(since)
+        counts = self._within("The database", lambda: self.store.ops.outcome_counts(since))
         sent, failed = counts.get("sent", 0), counts.get("failed", 0)
         rate = failed / (sent + failed) if sent + failed else None
-        return DayFigures(sent, failed, rate, lateness_p95(self.store, since))
+        return DayFigures(sent, failed, rate, self._within("The database", lambda: lateness_p95(self.store, since)))
 
     def now(self) -> datetime:
         """The service's clock (for 'checked at')."""

@@ -1,6 +1,9 @@
 """Stories about the Health page and the alert banner (support and admin)."""
 
+import socket
+
 import pytest
+from qstash import QStash
 
 from services.bootstrap import resolved_secrets
 from services.qstash.port import Firing
@@ -31,7 +34,6 @@ def test_support_sees_backends_live_checks_and_the_last_day(as_user, seeded):
     assert (checks["Sent"][0], checks["Failed"][0], checks["Failure rate"][0]) == ("3", "1", "25.0%")
     assert checks["Lateness p95"][0] == "120 s"
     assert f"`{seeded.scheduler.webhook_url}`" in _page(at)
-    assert "QStash has not delivered to it yet." in _page(at)
     assert "No open alerts." in _page(at)
 
 
@@ -87,3 +89,19 @@ def test_a_resolved_alert_leaves_the_banner(as_user, seeded):
     assert at.error[0].value.startswith("**Alert: Deliveries running late**")
     seeded.alerts.check()  # nothing was sent late in the window: lateness no longer holds
     assert not at.run().error
+
+
+def test_a_qstash_that_never_answers_cannot_hang_the_page(as_user, seeded):
+    """QStash accepts connections and says nothing: its check and the webhook section give up after the timeout
+    (1 s here) and say so; the rest of the page is there."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections are accepted by the kernel, never answered
+        seeded.scheduler.client = QStash("token", base_url=f"http://127.0.0.1:{silent.getsockname()[1]}", retry=False)
+        seeded.health.timeout = 1.0
+        at = as_user("support@example.com").switch_page("pages/health.py").run(timeout=60)
+    checks = {m.label: (m.value, m.delta) for m in at.metric}
+    assert checks["QStash"] == ("Failing", "no answer")
+    assert checks["Database"][0] == "OK"
+    assert "QStash did not answer within 1 s." in _page(at)
+    assert checks["Sent"][0] == "0"
