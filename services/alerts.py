@@ -57,7 +57,7 @@ class AlertService:
             self.store.alerts.resolve(reading.condition)
 
     def raise_now(self, reading: Reading) -> None:
-        """Open (if not open yet) and notify at once: a failure callback need not wait for the next check."""
+        """Open (if not open yet) and send the notice at once: a failure callback need not wait for the next check."""
         self.apply(reading)
         self.send_owed()
 

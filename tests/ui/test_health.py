@@ -88,7 +88,8 @@ def test_a_resolved_alert_leaves_the_banner(as_user, seeded):
     at = as_user("support@example.com").run()
     assert at.error[0].value.startswith("**Alert: Deliveries running late**")
     seeded.alerts.check()  # nothing was sent late in the window: lateness no longer holds
-    assert not at.run().error
+    # (Other alerts may open meanwhile: the demo's welcome firing finds no webhook in this story and dead-letters.)
+    assert not [e for e in at.run().error if "Deliveries running late" in e.value]
 
 
 def test_a_qstash_that_never_answers_cannot_hang_the_page(as_user, seeded):
