@@ -3,7 +3,7 @@
 import streamlit as st
 
 from services.config import ConfigError
-from ui import runtime, shell
+from ui import alert_banner, runtime, shell
 
 st.set_page_config(page_title="Coach Message Scheduler", page_icon=":material/schedule_send:", layout="wide")
 
@@ -23,4 +23,5 @@ else:
     page = st.navigation(shell.pages_for(account, services))
     runtime.sync_cookie()
     shell.sidebar(account, services)
+    alert_banner.alert_banner(account, services)
     page.run()

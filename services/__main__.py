@@ -1,4 +1,5 @@
-"""Command line: `python -m services migrate | create-user | seed | check-config | show-demo-keys`."""
+"""Command line: `python -m services migrate | create-user | seed | check-config | show-demo-keys |
+schedule-alert-check`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("local-qstash", help="run the embedded QStash server with this install's keys")
     commands.add_parser("check-config", help="validate settings and say which backends are used")
+    commands.add_parser("schedule-alert-check", help="register the QStash schedule that runs the alert check")
     commands.add_parser("show-demo-keys", help="offline demo only: the scheduler API key and demo coach ids")
     args = parser.parse_args(argv)
     try:
@@ -134,6 +136,21 @@ def _show_demo_keys(settings, _args) -> int:
     return 0
 
 
+def _schedule_alert_check(settings, _args) -> int:
+    """Create or replace the QStash schedule firing /api/alerts/check (ALERT_CHECK_CRON, default every minute)."""
+    from services.alerts import register_check
+    from services.bootstrap import build_services
+    from services.errors import UserError
+
+    try:
+        schedule_id = register_check(build_services(settings).scheduler, settings.alert_check_cron)
+    except UserError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Alert check scheduled in QStash ({schedule_id}, cron {settings.alert_check_cron}).")
+    return 0
+
+
 COMMANDS = {
     "migrate": _migrate,
     "create-user": _create_user,
@@ -141,6 +158,7 @@ COMMANDS = {
     "check-config": _check_config,
     "local-qstash": _local_qstash,
     "show-demo-keys": _show_demo_keys,
+    "schedule-alert-check": _schedule_alert_check,
 }
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ from sqlalchemy import Engine
 from services import config as config_module
 from services import local_secrets
 from services.account_admin import AccountService
+from services.alert_conditions import Conditions
+from services.alert_notifier import SlackNotifier
+from services.alerts import AlertService
 from services.auth import Authenticator, LocalAuth
 from services.chat.local_inbox import LocalInboxGateway
 from services.chat.port import ChatGateway
@@ -19,11 +22,13 @@ from services.db.engine import make_engine, resolve_database_url, uses_transacti
 from services.db.engine import migrate as run_migrations
 from services.delivery import Chunking, DeliveryService
 from services.delivery_log import DeliveryLogService
+from services.failure_callback import FailureCallbacks
+from services.health import HealthService
 from services.inbox import InboxService
 from services.nudges import NudgeService
 from services.observability.metrics import Metrics
 from services.pacing import Pacer
-from services.qstash.port import WEBHOOK_PATH, Scheduler
+from services.qstash.port import FAILURE_CALLBACK_PATH, WEBHOOK_PATH, Scheduler
 from services.qstash.registrar import Registrar
 from services.qstash.request_auth import WebhookAuth
 from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
@@ -63,6 +68,9 @@ class Services:
     replies: ReplyService  # clients' replies (Stream's message.new webhook and the local inbox)
     reply_stats: ReplyStatsService  # reply rates on the Schedules and Delivery Log pages
     nudges: NudgeService  # follow-ups to those who have not replied (the nudge route and the Schedules page)
+    alerts: AlertService  # alert checks (the webhook's /api/alerts/check) and the dashboard's banner
+    failure_callbacks: FailureCallbacks  # the webhook's QStash failure-callback route
+    health: HealthService  # Health page
     qstash_base_url: str | None
     metrics: Metrics  # the webhook's Prometheus metrics (GET /metrics)
 
@@ -96,7 +104,8 @@ def build_services(
     )
     webhook_url = _public_url(settings) + WEBHOOK_PATH
     client = qstash_client or make_qstash_client(secrets["qstash_token"], qstash_base_url)
-    scheduler = QStashScheduler(client, webhook_url, secrets["scheduler_api_key"])
+    failure_url = _public_url(settings) + FAILURE_CALLBACK_PATH
+    scheduler = QStashScheduler(client, webhook_url, secrets["scheduler_api_key"], failure_url=failure_url)
     registrar = Registrar(store, scheduler)
     chat = chat or _default_chat(settings, store)
     local_inbox = isinstance(chat, LocalInboxGateway)
@@ -122,6 +131,8 @@ def build_services(
     )
     delivery_log = DeliveryLogService(store, scheduler, clock)
     accounts = AccountService(store)
+    alert_url = settings.alert_webhook_url.get_secret_value() if settings.alert_webhook_url else None
+    alerts = AlertService(store, Conditions(store, registrar, settings), SlackNotifier(alert_url), clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -176,6 +187,9 @@ def build_services(
         replies=replies,
         reply_stats=ReplyStatsService(store),
         nudges=nudges,
+        alerts=alerts,
+        failure_callbacks=FailureCallbacks(store, alerts, registrar.delete_schedules),
+        health=HealthService(store, scheduler, chat, clock),
     )
 
 

@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     session_max_age: timedelta = Field(default=timedelta(days=7), gt=timedelta(0))
     session_cookie_secure: Literal["auto", "always"] = "auto"
 
+    # Alerts (checked every minute by a QStash schedule against /api/alerts/check). The webhook URL is a secret:
+    # Slack's incoming-webhook URLs carry their token.
+    alert_webhook_url: SecretStr | None = None
+    alert_window_minutes: int = Field(default=15, ge=1)  # failure rate and lateness look this far back
+    alert_failure_rate: float = Field(default=0.2, gt=0, le=1)  # failed / (sent + failed) above this alerts
+    alert_min_deliveries: int = Field(default=10, ge=1)  # fewer outcomes in the window are too few to judge
+    alert_lateness_p95_seconds: float = Field(default=120.0, gt=0)  # scheduled time → sent, 95th percentile
+    alert_unreachable_grace_minutes: int = Field(default=5, ge=1)  # a firing this late with no run: unreachable
+    alert_check_cron: str = "* * * * *"
+
     @field_validator("database_pooler", "log_format", mode="before")
     @classmethod
     def _lower(cls, value):

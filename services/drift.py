@@ -24,8 +24,13 @@ class Drift:
     problem: str
 
 
-def find_drift(store: Store, registrar: Registrar, actor: Actor, now: datetime) -> list[Drift]:
-    """Messages whose QStash firings are missing or paused wrongly, and (for support) schedules left behind."""
+def find_drift(
+    store: Store, registrar: Registrar, actor: Actor, now: datetime, include_once: bool = True
+) -> list[Drift]:
+    """Messages whose QStash firings are missing or paused wrongly, and (for support) schedules left behind.
+
+    include_once=False skips one-time sends (one QStash call each): the minutely alert check reads schedules only.
+    """
     remote = _remote(registrar)
     found: list[Drift] = []
     expected: set[str] = set()
@@ -33,7 +38,8 @@ def find_drift(store: Store, registrar: Registrar, actor: Actor, now: datetime) 
         drifts, ids = _recurring(registrar, message, remote)
         found += drifts
         expected |= ids
-    for message in _visible(store, actor, store.messages.upcoming_once_ids(now + IN_FLIGHT_MARGIN)):
+    once_ids = store.messages.upcoming_once_ids(now + IN_FLIGHT_MARGIN) if include_once else []
+    for message in _visible(store, actor, once_ids):
         found += _once(registrar, message)
     if actor.sees_all_coaches:
         found += [Drift(None, sid, "schedule in QStash has no active message") for sid in remote if sid not in expected]

@@ -41,7 +41,9 @@ def sign(body: bytes, url: str, key: str, exp_in: int = 300, nbf_in: int = 0) ->
 class Product:
     """Local QStash + webhook server + services over the given database, started and stopped together."""
 
-    def __init__(self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, qstash=None, **settings):
+    def __init__(
+        self, db_url: str, data_dir: Path, chat=None, qstash_backoff: float = 0.001, qstash=None, clock=None, **settings
+    ):
         """`qstash`: another Product's running local QStash, shared as a second instance shares it (same
         data_dir for the same secrets); it is stopped by its owner."""
         self.secrets = local_secrets.load_or_create(data_dir)
@@ -66,7 +68,7 @@ class Product:
             local_qstash_port=int(self.qstash.base_url.rsplit(":", 1)[1]),
             **settings,
         )
-        self.services = build_services(self.settings, engine=self.engine, chat=chat)
+        self.services = build_services(self.settings, engine=self.engine, chat=chat, clock=clock)
         self.app = create_app(self.services)
         self._http.app = self.app
         # A short poll interval: shutdown() waits for the next poll (0.5 s by default, at every teardown).

@@ -79,7 +79,7 @@ QUOTED = {
     "Stream Chat error (HTTP ": "services/chat/stream_gateway.py",
     "client is inactive": "services/delivery.py",
     "coach account is inactive": "services/delivery.py",
-    '"unauthorized"': "services/webhook/app.py",
+    '"unauthorized"': "services/webhook/gate.py",
     "Upstash-NonRetryable-Error": "services/delivery.py",
     "Configuration error: ": "app.py",
     "transaction pooler: no prepared statements": "services/__main__.py",

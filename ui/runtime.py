@@ -83,6 +83,15 @@ def require_account() -> Account:
     return found
 
 
+def require_support() -> Account:
+    """The logged-in support or admin account; anyone else is told the page is for support staff, and stops."""
+    found = require_account()
+    if not found.as_actor().sees_all_coaches:
+        st.info("This page is for support staff.")
+        st.stop()
+    return found
+
+
 def log_in(found: Account) -> None:
     """Start a server session for the account; the rerun that follows shows the page the URL asked for."""
     _start_session(found)

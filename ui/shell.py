@@ -78,13 +78,14 @@ def pages_for_role(role: str, services: Services) -> list:
         "pages/qstash.py", title="QStash health", icon=":material/monitor_heart:", url_path="qstash-health"
     )
     reports = st.Page("pages/reports.py", title="Reports", icon=":material/summarize:", url_path="support-reports")
+    health = st.Page("pages/health.py", title="Health", icon=":material/health_and_safety:", url_path="system-health")
     accounts = st.Page(
         "pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="account-admin"
     )
     if role == "coach":
         pages = [compose, schedules, clients, log_page]
     else:
-        pages = [schedules, clients, log_page, reports, qstash] + ([accounts] if role == "admin" else [])
+        pages = [schedules, clients, log_page, reports, qstash, health] + ([accounts] if role == "admin" else [])
     return pages + ([inbox] if has_local_inbox(services) else [])
 
 

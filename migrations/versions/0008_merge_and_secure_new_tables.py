@@ -11,7 +11,7 @@ too, with no policy: through the Data API `anon` and `authenticated` read and wr
 
 from alembic import op
 
-from services.db.row_security import secure_new_tables
+from services.db.row_security import secure_tables, unsecure_tables
 
 revision = "0008"
 down_revision = ("0006", "0006s", "0008d")
@@ -22,11 +22,8 @@ NEW_TABLES = ("message_templates", "delivery_counts")
 
 
 def upgrade() -> None:
-    secure_new_tables(op, NEW_TABLES)
+    secure_tables(op, NEW_TABLES)
 
 
 def downgrade() -> None:
-    if op.get_context().dialect.name != "postgresql":
-        return
-    for table in NEW_TABLES:
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    unsecure_tables(op, NEW_TABLES)

@@ -11,7 +11,7 @@ read and write none of their rows.
 import sqlalchemy as sa
 from alembic import op
 
-from services.db.row_security import secure_new_tables
+from services.db.row_security import secure_tables
 
 revision = "0009r"
 down_revision = "0008"
@@ -131,7 +131,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nudge_sends")),
         sa.UniqueConstraint("nudge_id", "delivery_id", name="uq_nudge_sends_nudge_delivery"),
     )
-    secure_new_tables(op, NEW_TABLES)
+    secure_tables(op, NEW_TABLES)
 
 
 def downgrade() -> None:

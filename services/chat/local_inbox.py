@@ -15,6 +15,10 @@ class LocalInboxGateway:
     def __init__(self, inbox: InboxRepository):
         self.inbox = inbox
 
+    def ping(self) -> None:
+        """The inbox is a table: reading one row is its health check."""
+        self.inbox.latest_id()
+
     def prepare_users(self, users) -> None:
         """The inbox needs no users set up."""
 

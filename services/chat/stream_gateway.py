@@ -112,6 +112,15 @@ class StreamChatGateway:
             return SendResult(chat_message_id=message.message_id, already_delivered=True)
         return SendResult(chat_message_id=response["message"]["id"])
 
+    def ping(self) -> None:
+        """Read the app's settings (a health check); raises ChatError when Stream does not answer well."""
+        try:
+            self._client().get_app_settings()
+        except StreamAPIException as exc:
+            raise self._translate(exc) from None
+        except requests.RequestException as exc:
+            raise TransientChatError(self._scrub(f"Stream Chat unreachable: {exc}")) from None
+
     def prepare_users(self, users: list[ChatUser]) -> None:
         """Upsert many users in batches of 100 before a fan-out, so each send needs fewer calls."""
         fresh = list({(u.id, u.name): u for u in users if not self._users.done((u.id, u.name))}.values())

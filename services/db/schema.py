@@ -352,3 +352,35 @@ web_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False, index=True),
     Column("revoked_at", UTCDateTime, nullable=True),
 )
+
+# Operator alerts (issue 11): one open row per condition. open_key holds the condition while the alert is open and
+# NULL once resolved (NULLs never clash in a UNIQUE column on SQLite or PostgreSQL), so two checkers at once open one
+# alert. notice_due names the message still owed to the alert webhook; whoever clears it sends it.
+ALERT_NOTICES = ("opened", "resolved")
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("condition", String(32), nullable=False),
+    Column("open_key", String(32), unique=True),
+    Column("detail", Text, nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("last_notified", UTCDateTime),
+    Column("notice_due", String(8)),
+    CheckConstraint(f"notice_due IS NULL OR {_in('notice_due', ALERT_NOTICES)}", name="notice_due"),
+    Index("ix_alerts_opened_at", "opened_at"),
+)
+
+# QStash's failure callbacks: one row per QStash message that exhausted its retries (the primary key makes a
+# replayed callback a no-op). No foreign key: the message may be unknown (a 489) or deleted since.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("qstash_message_id", String(128), primary_key=True),
+    Column("dlq_id", String(128)),
+    Column("message_id", String(36), index=True),
+    Column("slot", String(40)),
+    Column("reason", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)

@@ -10,6 +10,9 @@ from services.send_flow import SendFlow
 
 WEBHOOK_PATH = "/api/process-scheduled-messages"
 NUDGE_SUFFIX = "/nudge"  # the nudge route, under the webhook's path (QStash signs that URL)
+FAILURE_CALLBACK_PATH = "/api/qstash-failure"  # QStash calls it (signed) when a message exhausted its retries
+ALERT_CHECK_PATH = "/api/alerts/check"  # a QStash schedule fires it every minute
+ALERT_CHECK_SCHEDULE_ID = "ops-alert-check"  # not "cms-": drift checks leave it alone
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,16 @@ class Scheduler(Protocol):
     def resume_schedule(self, schedule_id: str) -> None:
         """Resume a schedule."""
 
+    def upsert_check(self, schedule_id: str, url: str, cron: str) -> str:
+        """Create or replace an operations schedule (the alert check) firing at one of our routes."""
+
     def schedules(self) -> list[Any]:
         """Every schedule QStash holds (SDK schedule records)."""
 
-    def logs(self, count: int = 100, cursor: str | None = None, message_id: str | None = None) -> Any:
-        """Recent QStash events (an SDK log page)."""
+    def logs(
+        self, count: int = 100, cursor: str | None = None, message_id: str | None = None, url: str | None = None
+    ) -> Any:
+        """Recent QStash events (an SDK log page), optionally of one message or one destination URL."""
 
     def dead_letters(self, count: int = 100, cursor: str | None = None) -> Any:
         """Messages QStash gave up on (an SDK DLQ page)."""

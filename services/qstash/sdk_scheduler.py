@@ -79,11 +79,23 @@ def _explain(error: str) -> str:
 class QStashScheduler:
     """Publishes one-time firings and keeps recurring schedules, pointed at our webhook."""
 
-    def __init__(self, client: QStash, webhook_url: str, scheduler_api_key: str, retries: int = 3):
+    def __init__(
+        self, client: QStash, webhook_url: str, scheduler_api_key: str, retries: int = 3, failure_url: str | None = None
+    ):
         self.client = client
         self.webhook_url = webhook_url
         self._forward = {"Authorization": f"Bearer {scheduler_api_key}"}
         self.retries = retries
+        # Every firing and chunk names our failure-callback route: QStash calls it (signed) once it gives up.
+        # "Forward-" makes QStash pass the bearer key on to the callback, as it does to the destination.
+        self._on_failure = (
+            {
+                "failure_callback": failure_url,
+                "failure_callback_headers": {"Forward-" + k: v for k, v in self._forward.items()},
+            }
+            if failure_url
+            else {}
+        )
 
     def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
         """Publish one firing (optionally not before a unix time); returns the QStash message id."""
@@ -95,6 +107,7 @@ class QStashScheduler:
                 retries=self.retries,
                 not_before=not_before,
                 deduplication_id=deduplication_id,
+                **self._on_failure,
             )
         log.info("QStash: firing published", extra={"qstash_message_id": result.message_id, "not_before": not_before})
         return result.message_id
@@ -106,6 +119,7 @@ class QStashScheduler:
         requests = [
             {"url": url, "body": body, "headers": self._forward, "retries": self.retries, "deduplication_id": dedup}
             | control
+            | self._on_failure
             for body, dedup in chunks
         ]
         with _translated_errors("hand the fan-out's chunks to QStash"):
@@ -136,9 +150,19 @@ class QStashScheduler:
                 headers=self._forward,
                 retries=self.retries,
                 schedule_id=schedule_id_for(firing.message_id, firing.zone),
+                **self._on_failure,
             )
         log.info("QStash: schedule saved", extra={"schedule_id": schedule_id, "cron": cron})
         return schedule_id
+
+    def upsert_check(self, schedule_id: str, url: str, cron: str) -> str:
+        """Create or replace an operations schedule (the alert check) that QStash fires at one of our routes."""
+        with _translated_errors("schedule the alert check"):
+            saved = self.client.schedule.create_json(
+                destination=url, cron=cron, body={}, headers=self._forward, retries=0, schedule_id=schedule_id
+            )
+        log.info("QStash: schedule saved", extra={"schedule_id": saved, "cron": cron})
+        return saved
 
     def cancel_message(self, qstash_message_id: str) -> None:
         """Cancel a pending one-time firing; an already delivered or unknown one is fine."""
@@ -180,14 +204,15 @@ class QStashScheduler:
         with _translated_errors("list QStash schedules"), _unreadable_answer("list QStash schedules"):
             return self.client.schedule.list()
 
-    def logs(self, count: int = 100, cursor: str | None = None, message_id: str | None = None):
+    def logs(self, count: int = 100, cursor: str | None = None, message_id: str | None = None, url: str | None = None):
         """Recent QStash events; the SDK prints responses, which we keep out of our logs."""
         with (
             _translated_errors("read QStash logs"),
             _unreadable_answer("read QStash logs"),
             contextlib.redirect_stdout(io.StringIO()),
         ):
-            log_filter = {"message_id": message_id} if message_id else None
+            wanted = {"message_id": message_id, "url": url}
+            log_filter = {k: v for k, v in wanted.items() if v} or None
             return self.client.log.list(count=count, cursor=cursor, filter=log_filter)
 
     def dead_letters(self, count: int = 100, cursor: str | None = None):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from services.store.accounts import AccountRepository
+from services.store.alerts import AlertRepository
 from services.store.audit import AuditRepository
 from services.store.base import Clock, utc_now
 from services.store.client_import import ClientImportRepository
 from services.store.clients import ClientRepository
+from services.store.dead_letters import DeadLetterRepository
 from services.store.deliveries import DeliveryRepository
 from services.store.delivery_log import DeliveryLogRepository
 from services.store.guards import SignatureRepository, SignInFailureRepository
@@ -16,6 +18,7 @@ from services.store.inbox import InboxRepository
 from services.store.message_templates import TemplateRepository
 from services.store.messages import MessageRepository
 from services.store.nudges import NudgeRepository
+from services.store.ops_stats import OpsStatsRepository
 from services.store.replies import ReplyRepository
 from services.store.reports import ReportRepository
 from services.store.web_sessions import WebSessionRepository
@@ -42,6 +45,9 @@ class Store:
         self.replies = ReplyRepository(engine, clock)
         self.nudges = NudgeRepository(engine, clock)
         self.web_sessions = WebSessionRepository(engine, clock)
+        self.alerts = AlertRepository(engine, clock)
+        self.dead_letters = DeadLetterRepository(engine, clock)
+        self.ops = OpsStatsRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""

@@ -62,6 +62,11 @@ class InboxRepository(Repository):
             rows = conn.execute(page_of(query.order_by(*order), limit, offset))
             return [dict(r) for r in rows.mappings()]
 
+    def latest_id(self) -> str | None:
+        """Any one inbox message id (a cheap read for the chat health check)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(inbox_messages.c.id).limit(1))
+
     def count(self, actor: Actor, client_id: str | None = None) -> int:
         """How many inbox messages the actor may see (for paging)."""
         with self.engine.connect() as conn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from flask import Flask, Response, jsonify, request
@@ -11,9 +10,11 @@ from services.delivery import Answer
 from services.errors import UserError
 from services.fanout_chunks import CHUNK_SUFFIX
 from services.qstash.port import NUDGE_SUFFIX, WEBHOOK_PATH
-from services.qstash.request_auth import Proof, WebhookAuth
+from services.qstash.request_auth import Proof
 from services.webhook import observe
 from services.webhook.delivery_request import DeliveryRequest, json_object, read_delivery
+from services.webhook.gate import admitted, refused, reply
+from services.webhook.ops_routes import ops
 from services.webhook.stream_replies import stream_replies
 
 log = logging.getLogger(__name__)
@@ -31,35 +32,17 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     app.extensions["scheduler_services"] = services
     metrics = services.metrics
     observe.install(app, services, metrics)
-
-    def auth_for(suffix: str) -> WebhookAuth:
-        """The verification in force (read per request, so tests may switch it)."""
-        auth = services.webhook_auth
-        if suffix:  # QStash signs the URL it delivers to: the chunk or nudge endpoint's own
-            auth = dataclasses.replace(auth, expected_url=auth.expected_url + suffix)
-        return auth
-
-    def first_use(shown: Proof) -> bool:
-        """False for a signature seen before: a replay. Bearer-only requests carry no jti (see request_auth)."""
-        claims = shown.signature
-        return claims is None or services.store.signatures.remember(claims.jti, claims.valid_until)
+    app.register_blueprint(ops)
 
     def handle(suffix: str = "") -> Response:
         """Verify, refuse replays, read the delivery and hand it on: a whole firing, one chunk, or a nudge."""
-        auth = auth_for(suffix)
-        shown = auth.verify(*_proofs())
-        if shown is None:
-            return _refused(metrics, auth.refusal(*_proofs()))
-        if not first_use(shown):
-            # 200, not an error: QStash must not retry it, and the original request does (or did) the work.
-            metrics.auth_failures.labels("replay").inc()
-            log.warning("replayed signature ignored", extra={"jti": shown.signature.jti})
-            return _reply(Answer(200, {"skipped": "duplicate delivery"}))
+        shown = admitted(services, WEBHOOK_PATH + suffix)
+        if isinstance(shown, Response):
+            return shown
         delivery = _read(metrics)
         if isinstance(delivery, Answer):
-            return _reply(delivery)
-        answer = _dispatch(services, suffix, delivery, shown)
-        return _reply(answer)
+            return reply(delivery)
+        return reply(_dispatch(services, suffix, delivery, shown))
 
     @app.post(WEBHOOK_PATH)
     def process_scheduled_messages():
@@ -82,7 +65,7 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     def qstash_schedule():
         """Register a stored message with QStash (the guide's endpoint; bearer-protected)."""
         if not services.webhook_auth.bearer_ok(request.headers.get("Authorization")):
-            return _refused(metrics, "bad_bearer" if request.headers.get("Authorization") else "missing")
+            return refused(metrics, "bad_bearer" if request.headers.get("Authorization") else "missing")
         payload = json_object(request.get_data(cache=True)) or {}
         try:
             links = services.schedules.register_stored(payload)
@@ -104,13 +87,6 @@ def create_app(services=None, test_config: dict | None = None) -> Flask:
     return app
 
 
-def _refused(metrics, reason: str) -> tuple[Response, int]:
-    """401, counted by reason and logged (the reason only: never a header's value)."""
-    metrics.auth_failures.labels(reason).inc()
-    log.warning("request refused: %s", reason, extra={"reason": reason})
-    return _unauthorised()
-
-
 def _read(metrics) -> DeliveryRequest | Answer:
     """The delivery this request carries (a redelivery counted), or the 489 saying why it can never be one."""
     delivery = read_delivery(request.headers, request.get_data(cache=True))
@@ -121,13 +97,7 @@ def _read(metrics) -> DeliveryRequest | Answer:
     return delivery
 
 
-def _proofs() -> tuple[str | None, str | None, bytes]:
-    """What a request offers as proof: QStash's signature header, the Authorization header, the raw body."""
-    headers = request.headers
-    return headers.get("Upstash-Signature"), headers.get("Authorization"), request.get_data(cache=True)
-
-
-def _dispatch(services, suffix: str, delivery, shown: Proof) -> Answer:
+def _dispatch(services, suffix: str, delivery: DeliveryRequest, shown: Proof) -> Answer:
     """Hand a verified delivery to the service its path names: a nudge, a chunk, or a whole firing."""
     if suffix == NUDGE_SUFFIX:
         return services.nudges.fire(delivery.payload, delivery.qstash_message_id, delivery.retried)
@@ -135,16 +105,3 @@ def _dispatch(services, suffix: str, delivery, shown: Proof) -> Answer:
         return services.delivery.fire_chunk(delivery.payload, delivery.qstash_message_id, delivery.retried)
     signed_at = shown.signature.issued_at if shown.signature else None
     return services.delivery.fire(delivery.payload, delivery.qstash_message_id, delivery.retried, signed_at)
-
-
-def _unauthorised() -> tuple[Response, int]:
-    """401 saying no more."""
-    return jsonify({"error": "unauthorized"}), 401
-
-
-def _reply(answer: Answer) -> Response:
-    """Translate a service answer to HTTP."""
-    response = jsonify(answer.body)
-    response.status_code = answer.status
-    response.headers.update(answer.headers)
-    return response

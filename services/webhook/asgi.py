@@ -12,6 +12,9 @@ import json
 
 from a2wsgi import WSGIMiddleware
 
+from services.failure_callback import CALLBACK_MAX_BYTES
+from services.qstash.port import FAILURE_CALLBACK_PATH
+
 BODY_SECONDS = 30.0  # a body that has not fully arrived by then is refused (408) and its connection dropped
 
 
@@ -34,11 +37,13 @@ def create_asgi_app(services=None):
     flask_app = create_app(services)
     settings = flask_app.extensions["scheduler_services"].settings
     threads = WSGIMiddleware(flask_app, workers=settings.webhook_threads)
-    return buffered_body(threads, settings.max_webhook_body_bytes)
+    # QStash's failure callback carries the failed firing's body and its last answer: it may be larger.
+    return buffered_body(threads, settings.max_webhook_body_bytes, larger={FAILURE_CALLBACK_PATH: CALLBACK_MAX_BYTES})
 
 
-def buffered_body(app, limit: int, seconds: float = BODY_SECONDS):
-    """Wrap an ASGI app so it is called only once the whole body (at most `limit` bytes) is in memory."""
+def buffered_body(app, limit: int, seconds: float = BODY_SECONDS, larger: dict[str, int] | None = None):
+    """Wrap an ASGI app so it is called only once the whole body (at most `limit` bytes, or the path's
+    own limit in `larger`) is in memory."""
 
     async def buffered(scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -46,7 +51,7 @@ def buffered_body(app, limit: int, seconds: float = BODY_SECONDS):
             return
         try:
             async with asyncio.timeout(seconds):
-                body = await _read_body(scope, receive, limit)
+                body = await _read_body(scope, receive, (larger or {}).get(scope.get("path"), limit))
         except TimeoutError:
             await _json_error(send, 408, "request body too slow")
             return

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tests.stream_standin.standin import StreamStandIn
 
 ROUTES = [  # (method, pattern, endpoint name)
+    ("GET", re.compile(r"/app"), "get_app"),
     ("POST", re.compile(r"/users"), "upsert_users"),
     ("POST", re.compile(r"/channels/([^/]+)/([^/]+)/query"), "query_channel"),
     ("POST", re.compile(r"/channels/([^/]+)/([^/]+)/message"), "send_message"),

@@ -10,6 +10,7 @@ import requests
 
 from services.bootstrap import build_services
 from services.config import load_settings
+from services.qstash.port import FAILURE_CALLBACK_PATH, WEBHOOK_PATH
 from services.webhook.asgi import buffered_body
 from tests import factories
 from tests.webhook.hostile import ServedWebhook, SlowClients, signed_post, timed
@@ -60,7 +61,7 @@ def test_item_6_slow_clients_cannot_lock_out_health_or_deliveries(served):
     assert answer.json()["sent"] == 3
 
 
-def _serve(app, messages: list[dict], headers: list[tuple[bytes, bytes]] = ()) -> list[dict]:
+def _serve(app, messages: list[dict], headers: list[tuple[bytes, bytes]] = (), path: str = "/") -> list[dict]:
     """Run one HTTP request through an ASGI app; returns what it sent. Past the given messages, receive() hangs."""
     pending, sent = list(messages), []
 
@@ -73,7 +74,7 @@ def _serve(app, messages: list[dict], headers: list[tuple[bytes, bytes]] = ()) -
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app({"type": "http", "headers": list(headers)}, receive, send))
+    asyncio.run(app({"type": "http", "path": path, "headers": list(headers)}, receive, send))
     return sent
 
 
@@ -129,3 +130,15 @@ def test_a_client_gone_before_its_body_ends_costs_nothing():
     sent = _serve(buffered_body(inner, limit=100), [*_chunks(b"{", b"")[:1], {"type": "http.disconnect"}])
     assert sent == []
     assert inner.scope is None
+
+
+def test_the_failure_callback_route_takes_a_larger_body_than_a_firing():
+    """QStash's failure callback carries the failed firing and its last answer: that route alone takes more."""
+    larger = {FAILURE_CALLBACK_PATH: 200}
+    callback, firing = _Inner(), _Inner()
+    sent = _serve(buffered_body(callback, limit=100, larger=larger), _chunks(b"x" * 150), path=FAILURE_CALLBACK_PATH)
+    assert sent[0]["status"] == 200
+    assert len(callback.first["body"]) == 150
+    sent = _serve(buffered_body(firing, limit=100, larger=larger), _chunks(b"x" * 150), path=WEBHOOK_PATH)
+    assert sent[0]["status"] == 413
+    assert firing.scope is None
