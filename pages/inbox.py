@@ -17,6 +17,7 @@ if inbox is None:  # not in the navigation when chat goes to Stream; refuse if r
 st.caption(
     f"In the offline demo, delivered messages land here instead of Stream Chat. Updates every {REFRESH_SECONDS} s."
 )
+fmt.zone_note(account.timezone)
 
 clients = {c.id: c.name for c in inbox.clients(actor)}
 left, right = st.columns([3, 1], vertical_alignment="bottom")

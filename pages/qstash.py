@@ -15,8 +15,9 @@ if not actor.sees_all_coaches:
     st.info("This page is for support staff.")
     st.stop()
 st.title("QStash health")
-fmt.show_flash("qs_flash")
 zone = account.timezone
+fmt.zone_note(zone)
+fmt.show_flash("qs_flash")
 
 
 def stamp(millis: int | None) -> str:

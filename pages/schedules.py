@@ -39,7 +39,7 @@ st.download_button(
     key="list_csv",
     icon=":material/download:",
 )
-st.caption(f"Times are shown in your zone, {account.timezone}.")
+fmt.zone_note(account.timezone)
 
 if selected:
     schedule_detail.show(schedules, account, selected)
