@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import drift_panel, fmt, runtime, schedule_detail, schedule_table
+from ui import drift_panel, fmt, runtime, schedule_detail, schedule_table, send_calendar
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
@@ -43,6 +43,9 @@ fmt.zone_note(account.timezone)
 
 if selected:
     schedule_detail.show(schedules, account, selected)
+
+st.divider()
+send_calendar.show(runtime.services().calendar, account, coach_id)
 
 st.divider()
 drift_panel.show(schedules, account)

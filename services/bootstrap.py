@@ -26,6 +26,7 @@ from services.qstash.registrar import Registrar
 from services.qstash.request_auth import WebhookAuth
 from services.qstash.sdk_scheduler import QStashScheduler, make_qstash_client
 from services.schedules import ScheduleService
+from services.send_calendar import CalendarService
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
@@ -43,6 +44,7 @@ class Services:
     scheduler: Scheduler
     chat: ChatGateway
     schedules: ScheduleService  # Message Scheduler and Schedules pages
+    calendar: CalendarService  # the Schedules page's calendar of the next 14 days
     delivery_log: DeliveryLogService  # Delivery Log page
     clients: ClientService  # Clients page
     accounts: AccountService  # Accounts page (and the first admin from the command line)
@@ -101,6 +103,7 @@ def build_services(
         scheduler=scheduler,
         chat=chat,
         schedules=schedules,
+        calendar=CalendarService(store, clock),
         delivery_log=DeliveryLogService(store, scheduler, clock),
         clients=ClientService(store, schedules),
         accounts=AccountService(store),

@@ -134,6 +134,16 @@ def next_occurrences(cron: str, zone_name: str, after: datetime, count: int = 5)
     return list(itertools.islice(_occurrences(cron, zone_name, after, count * 3 + 3), count))
 
 
+def occurrences_between(cron: str, zone_name: str, after: datetime, until: datetime, limit: int) -> list[Occurrence]:
+    """The distinct local slots of the rule in (after, until], at most `limit` of them (a calendar's window)."""
+    found = []
+    for occurrence in _occurrences(cron, zone_name, after, limit * 3 + 3):
+        if occurrence.at > until or len(found) == limit:
+            break
+        found.append(occurrence)
+    return found
+
+
 def _occurrences(cron: str, zone_name: str, after: datetime, attempts: int) -> Iterator[Occurrence]:
     """Distinct local slots of the rule after `after`, one at a time, from at most `attempts` cron steps."""
     tz = zone(zone_name)

@@ -15,6 +15,7 @@ from services.store.guards import SignatureRepository, SignInFailureRepository
 from services.store.inbox import InboxRepository
 from services.store.message_templates import TemplateRepository
 from services.store.messages import MessageRepository
+from services.store.send_calendar import CalendarRepository
 
 
 class Store:
@@ -34,6 +35,7 @@ class Store:
         self.inbox = InboxRepository(engine, clock)
         self.signatures = SignatureRepository(engine, clock)
         self.sign_in_failures = SignInFailureRepository(engine, clock)
+        self.calendar = CalendarRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""
