@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from services.compose import ScheduleRequest
 from tests.ui.conftest import account
+from tests.ui.tables import with_column
 
 
 def open_schedules(as_user, email="coach@example.com"):
@@ -24,9 +25,8 @@ def day_after(services, email: str, days: int) -> str:
 
 
 def day_table(at):
-    """The chosen day's sends (a read-only table has no key in AppTest: found by its columns)."""
-    [found] = [d.value for d in at.dataframe if "Fires at" in d.value.columns]
-    return found
+    """The chosen day's sends."""
+    return with_column(at, "Fires at")
 
 
 def click_day(at, iso: str):
