@@ -32,6 +32,7 @@ from services.store import Store
 from services.store.base import Clock, utc_now
 from services.supabase_auth import SupabaseAuth
 from services.support import SupportService
+from services.test_send import TestSendService
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Services:
     chat: ChatGateway
     schedules: ScheduleService  # Message Scheduler and Schedules pages
     calendar: CalendarService  # the Schedules page's calendar of the next 14 days
+    test_sends: TestSendService  # the Message Scheduler's "Send a test to me"
     delivery_log: DeliveryLogService  # Delivery Log page
     clients: ClientService  # Clients page
     accounts: AccountService  # Accounts page (and the first admin from the command line)
@@ -104,6 +106,7 @@ def build_services(
         chat=chat,
         schedules=schedules,
         calendar=CalendarService(store, clock),
+        test_sends=TestSendService(store, chat, clock),
         delivery_log=DeliveryLogService(store, scheduler, clock),
         clients=ClientService(store, schedules),
         accounts=AccountService(store),

@@ -16,6 +16,7 @@ from services.store.inbox import InboxRepository
 from services.store.message_templates import TemplateRepository
 from services.store.messages import MessageRepository
 from services.store.send_calendar import CalendarRepository
+from services.store.test_sends import TestSendRepository
 
 
 class Store:
@@ -36,6 +37,7 @@ class Store:
         self.signatures = SignatureRepository(engine, clock)
         self.sign_in_failures = SignInFailureRepository(engine, clock)
         self.calendar = CalendarRepository(engine, clock)
+        self.test_sends = TestSendRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""
