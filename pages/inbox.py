@@ -35,6 +35,12 @@ def conversation() -> None:
     messages = inbox.messages(actor, client_id=client_id, limit=limit, offset=offset)
     if not messages:
         st.info("No messages yet. Scheduled messages appear here when they are delivered.")
+    own = inbox.own_chat(account)
+    if own:
+        with st.expander(f"Your own chat: the latest {len(own)} test(s) you sent yourself", icon=":material/science:"):
+            for message in own:
+                st.caption(f"Test · {local(message['created_at'], account.timezone)}")
+                st.text(message["text"])
     by_client: dict[str, list[dict]] = {}
     for message in messages:  # newest first, so clients are ordered by their latest message
         by_client.setdefault(message["client"], []).append(message)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import preview
 from services.errors import SchedulerUnavailable, UserError
-from ui import big_send_box, compose_form, fmt, runtime
+from ui import big_send_box, compose_form, fmt, runtime, test_send_box
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
@@ -33,8 +33,11 @@ with form_column:
     result = st.container()
     if flash:
         result.success(flash)
-with preview_column, st.container(border=True):
-    compose_form.preview_panel(schedules, account, request)
+with preview_column:
+    with st.container(border=True):
+        compose_form.preview_panel(schedules, account, request)
+    with st.container(border=True):
+        test_send_box.show(runtime.services().test_sends, account, request)
 
 if clicked or confirmed:
     request.confirm_big = confirmed  # the service asks before a big send; the coach answered Yes above

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.domain import Actor, Client
+from services.domain import Account, Actor, Client
 from services.store import Store
 
 
@@ -23,3 +23,7 @@ class InboxService:
     def count(self, actor: Actor, client_id: str | None = None) -> int:
         """How many messages there are (all, or one client's), for paging."""
         return self.store.inbox.count(actor, client_id=client_id)
+
+    def own_chat(self, account: Account, limit: int = 5) -> list[dict]:
+        """The newest tests the account sent to its own chat."""
+        return self.store.inbox.own(account.chat_user_id, limit)
