@@ -31,8 +31,10 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
         st.text(message.body)
         st.markdown(f"**Recipients:** {fmt.literal(schedules.recipients(actor, message))}")
         links = schedules.links(message.id)
-        if links:
-            st.caption("QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
+        st.caption(
+            f"Message id `{message.id}`"
+            + ("" if not links else " · QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
+        )
         schedule_actions.show(schedules, account, message)
         if message.status not in ("cancelled", "completed"):
             with st.expander("Edit", icon=":material/edit:"):
