@@ -22,10 +22,9 @@ def show(test_sends: TestSendService, account: Account, request: ScheduleRequest
         return
     if st.session_state.get(KEY) not in samples:  # the audience changed: the first of the new one
         st.session_state[KEY] = next(iter(samples))
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    client_id = left.selectbox("Personalise as", list(samples), format_func=samples.get, key=KEY)
+    client_id = st.selectbox("Personalise as", list(samples), format_func=samples.get, key=KEY)
     outcome = st.container()
-    if right.button("Send a test to me", key="sched_test", icon=":material/outgoing_mail:"):
+    if st.button("Send a test to me", key="sched_test", icon=":material/outgoing_mail:"):
         try:
             with st.spinner("Sending the test…"):
                 test_sends.send(account, request, client_id)
