@@ -13,8 +13,12 @@ KEY = "list_cal_day"  # the chosen day (ISO date) in session state
 PER_ROW = 7
 
 
+@st.fragment
 def show(calendar: CalendarService, account: Account, coach_id: str | None) -> None:
-    """The next 14 days of sends (one coach's, or every coach's for support); a click on a day lists its sends."""
+    """The next 14 days of sends (one coach's, or every coach's for support); a click on a day lists its sends.
+
+    A fragment: clicking a day reruns the calendar alone, not the schedule list and its QStash checks above.
+    """
     actor = account.as_actor()
     st.subheader("Next 14 days")
     shown = calendar.next_days(actor, account.timezone, coach_id)
@@ -47,12 +51,11 @@ def _chosen_day(shown: Calendar) -> str:
 
 def _day_button(column, day: Day, selected: bool) -> None:
     """One day: its date on a button (highlighted when chosen), and its counts under it."""
-    if column.button(
+    # A callback: it runs before the calendar is drawn again, so the click shows at once without st.rerun().
+    column.button(
         f"{day.day:%a %d %b}", key=f"list_cal_{day.day.isoformat()}", type="primary" if selected else "secondary",
-        width="stretch",
-    ):  # fmt: skip
-        st.session_state[KEY] = day.day.isoformat()
-        st.rerun()
+        width="stretch", on_click=st.session_state.__setitem__, args=(KEY, day.day.isoformat()),
+    )  # fmt: skip
     counts = f"{_count(len(day.sends), 'send')}  \n{_count(day.recipients, 'recipient')}"
     column.caption(counts if day.sends else "no sends")
 
