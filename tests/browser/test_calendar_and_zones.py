@@ -7,19 +7,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.browser.story import open_page, story_page
 from tests.browser.test_end_to_end import log_in, wait_for_rerun
 
 NEW_YORK = ZoneInfo("America/New_York")
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d|[+-]\d\d:\d\d(?!\d)")
-
-
-def open_page(page: Page, name: str) -> None:
-    """Follow the navigation link and wait for the page's heading and its first complete run."""
-    page.get_by_role("link", name=name).click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=30_000)
-    wait_for_rerun(page)
 
 
 @pytest.mark.browser
@@ -27,8 +21,7 @@ def open_page(page: Page, name: str) -> None:
 def test_coach_clicks_a_calendar_day_and_sees_its_sends(product, browser, shots):
     """Casey opens Schedules: under the list, 14 days from today, each with its sends and recipients; she clicks
     the day after tomorrow and reads her 08:00 daily check-in to 12 recipients in her zone."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1300})
-    try:
+    with story_page(browser, shots, "schedules-calendar", height=1300) as page:
         log_in(page, product.url)
         open_page(page, "Schedules")
         expect(page.get_by_role("heading", name="Next 14 days")).to_be_visible()
@@ -48,11 +41,6 @@ def test_coach_clicks_a_calendar_day_and_sees_its_sends(product, browser, shots)
         expect(sends).to_contain_text("Daily check-in")  # the grid's cells are in the page once drawn
         expect(sends).to_contain_text(f"{target:%Y-%m-%d} 08:00 EST")
         page.screenshot(path=str(shots / "schedules-calendar.png"))
-    except Exception:
-        page.screenshot(path=str(shots / "schedules-calendar-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
 
 
 @pytest.mark.browser
@@ -60,8 +48,7 @@ def test_coach_clicks_a_calendar_day_and_sees_its_sends(product, browser, shots)
 def test_every_page_names_the_zone_and_shows_no_iso_time(product, browser, shots):
     """Casey opens each of her pages after the demo's welcome message was delivered: each names her zone, and no
     ISO instant or raw slot is anywhere on it; the Delivery Log's chart counts days in New York."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    try:
+    with story_page(browser, shots, "time-zones", height=1100) as page:
         log_in(page, product.url)
         open_page(page, "Inbox")
         expect(page.get_by_text("Welcome aboard").first).to_be_visible(timeout=60_000)  # the demo's first send
@@ -79,8 +66,3 @@ def test_every_page_names_the_zone_and_shows_no_iso_time(product, browser, shots
                 page.screenshot(path=str(shots / "delivery-log-zone.png"), full_page=True)
             text = main.inner_text()
             assert not ISO.findall(text), (name, ISO.findall(text))
-    except Exception:
-        page.screenshot(path=str(shots / "time-zones-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_calendar_and_zones import open_page
+from tests.browser.story import open_page, story_page
 from tests.browser.test_end_to_end import log_in, wait_for_rerun
 
 HEADER = "name,email,zone,tags,external_chat_id\n"
@@ -26,8 +26,7 @@ def upload(page: Page, name: str, text: str) -> None:
 def test_import_preview_lists_problems_then_imports_all(product, browser, shots):
     """Casey uploads three clients, one with a bad email and zone: the preview lists that row first with its
     problem and the Import button stays off; she uploads the corrected file and imports all three."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1300})
-    try:
+    with story_page(browser, shots, "csv-import", height=1300) as page:
         log_in(page, product.url)
         open_page(page, "Clients")
         expect(page.get_by_text("Showing 1–13 of 13")).to_be_visible()
@@ -49,8 +48,3 @@ def test_import_preview_lists_problems_then_imports_all(product, browser, shots)
         go.click()
         expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Imported 3 clients.", timeout=30_000)
         expect(page.get_by_text("Showing 1–16 of 16")).to_be_visible()
-    except Exception:
-        page.screenshot(path=str(shots / "csv-import-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()

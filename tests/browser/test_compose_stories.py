@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_calendar_and_zones import open_page
+from tests.browser.story import open_page, story_page
 from tests.browser.test_end_to_end import log_in, wait_for_rerun
 
 
@@ -33,9 +33,8 @@ def total_deliveries(page: Page) -> str:
 def test_a_double_click_on_schedule_message_makes_one_schedule(product, browser, shots):
     """Casey writes a message and double-clicks Schedule Message: one success, a fresh form, and the Schedules
     list holds exactly one message with that title."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
     title = f"Double click {int(time.time())}"
-    try:
+    with story_page(browser, shots, "double-click", height=1100) as page:
         log_in(page, product.url)
         write(page, title, "Hello {first_name}, one message only")
         page.get_by_role("button", name="Schedule Message").dblclick()
@@ -47,11 +46,6 @@ def test_a_double_click_on_schedule_message_makes_one_schedule(product, browser,
         search.fill(title)
         search.press("Enter")
         expect(page.get_by_text("Showing 1–1 of 1")).to_be_visible(timeout=30_000)
-    except Exception:
-        page.screenshot(path=str(shots / "double-click-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
 
 
 @pytest.mark.browser
@@ -60,8 +54,7 @@ def test_send_a_test_to_me_reaches_my_own_chat_and_counts_nowhere(product, brows
     """After the demo's welcome went out, Casey writes a text, personalises it as Blair and presses Send a test to
     me: the page confirms, a second press is told to wait, the Inbox shows the test in her own chat, and the
     Delivery Log's total has not moved."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    try:
+    with story_page(browser, shots, "send-test", height=1100) as page:
         log_in(page, product.url)
         open_page(page, "Inbox")
         expect(page.get_by_text("Welcome aboard").first).to_be_visible(timeout=60_000)
@@ -85,8 +78,3 @@ def test_send_a_test_to_me_reaches_my_own_chat_and_counts_nowhere(product, brows
         page.get_by_text("Your own chat").click()
         expect(page.get_by_text("Hi Blair, this is a try-out")).to_have_count(1, timeout=30_000)
         assert total_deliveries(page) == before
-    except Exception:
-        page.screenshot(path=str(shots / "send-test-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
