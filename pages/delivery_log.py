@@ -12,6 +12,7 @@ account = runtime.require_account()
 log = runtime.services().delivery_log
 actor = account.as_actor()
 st.title("Delivery Log")
+fmt.zone_note(account.timezone)
 fmt.show_flash("log_flash")
 
 filters = {}
@@ -35,9 +36,9 @@ counts = log.status_counts(actor, **filters)  # from the summary the fan-out kee
 total = sum(counts.values())
 for column, status in zip(st.columns(5), ("total", *log_views.STATUSES), strict=False):
     column.metric(status.capitalize(), total if status == "total" else counts.get(status, 0))
-points = log.per_day(actor, **filters)
+points = log.per_day(actor, account.timezone, **filters)
 if points:
-    st.altair_chart(log_views.per_day_chart(points), key="log_chart")
+    st.altair_chart(log_views.per_day_chart(points, account.timezone), key="log_chart")
 
 signature = tuple(sorted((k, str(v)) for k, v in filters.items()))
 size, after, number = seek_pager.position("log", signature)
@@ -52,7 +53,11 @@ if filters["message_id"]:  # replies are per message: shown once one is chosen
     reply_panel.show(runtime.services().reply_stats, actor, filters["message_id"], "log_replies")
 
 st.subheader("Retry failed recipients")
-failed = {r["id"]: f"{r['client']} · {r['message']} · {r['slot']}" for r in rows if r["status"] == "failed"}
+failed = {
+    r["id"]: f"{r['client']} · {r['message']} · {fmt.slot(r['slot'], fmt.slot_zone(r), account.timezone)}"
+    for r in rows
+    if r["status"] == "failed"
+}
 if not failed:
     st.caption("No failed deliveries on this page.")
 else:

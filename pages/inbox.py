@@ -18,6 +18,7 @@ if inbox is None:  # not in the navigation when chat goes to Stream; refuse if r
 st.caption(
     f"In the offline demo, delivered messages land here instead of Stream Chat. Updates every {REFRESH_SECONDS} s."
 )
+fmt.zone_note(account.timezone)
 
 clients = {c.id: c.name for c in inbox.clients(actor)}
 left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -52,6 +53,12 @@ def conversation() -> None:
     messages = inbox.messages(actor, client_id=client_id, limit=limit, offset=offset)
     if not messages:
         st.info("No messages yet. Scheduled messages appear here when they are delivered.")
+    own = inbox.own_chat(account)
+    if own:
+        with st.expander(f"Your own chat: the latest {len(own)} test(s) you sent yourself", icon=":material/science:"):
+            for message in own:
+                st.caption(f"Test · {local(message['created_at'], account.timezone)}")
+                st.text(message["text"])
     by_client: dict[str, list[dict]] = {}
     for message in messages:  # newest first, so clients are ordered by their latest message
         by_client.setdefault(message["client"], []).append(message)

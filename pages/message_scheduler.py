@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import preview
 from services.errors import SchedulerUnavailable, UserError
-from ui import big_send_box, compose_form, fmt, runtime
+from ui import big_send_box, compose_form, fmt, runtime, test_send_box
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
@@ -18,8 +18,10 @@ if account.role != "coach":
 
 flash = st.session_state.pop("sched_flash", None)
 if flash:  # the message just scheduled: a fresh form (new submission key, empty text) so nothing goes twice
-    for key in ("sched_title", "sched_body", "sched_submission", "sched_confirm_frequent"):
-        st.session_state.pop(key, None)
+    # Set, not popped: only a value set in session state is pushed to the browser, which would otherwise keep
+    # showing the old text in a form that the server already holds empty.
+    st.session_state.update(sched_title="", sched_body="", sched_confirm_frequent=False)
+    st.session_state.pop("sched_submission", None)
 # One key per form instance: the service turns a repeated submit of it into the message already made.
 submission = st.session_state.setdefault("sched_submission", uuid.uuid4().hex)
 
@@ -33,8 +35,11 @@ with form_column:
     result = st.container()
     if flash:
         result.success(flash)
-with preview_column, st.container(border=True):
-    compose_form.preview_panel(schedules, account, request)
+with preview_column:
+    with st.container(border=True):
+        compose_form.preview_panel(schedules, account, request)
+    with st.container(border=True):
+        test_send_box.show(runtime.services().test_sends, account, request)
 
 if clicked or confirmed:
     request.confirm_big = confirmed  # the service asks before a big send; the coach answered Yes above

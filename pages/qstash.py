@@ -13,8 +13,9 @@ account = runtime.require_support()
 support = runtime.services().support
 actor = account.as_actor()
 st.title("QStash health")
-fmt.show_flash("qs_flash")
 zone = account.timezone
+fmt.zone_note(zone)
+fmt.show_flash("qs_flash")
 
 
 def stamp(millis: int | None) -> str:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import drift_panel, fmt, runtime, schedule_detail, schedule_table
+from ui import drift_panel, fmt, runtime, schedule_detail, schedule_table, send_calendar
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
@@ -39,10 +39,13 @@ st.download_button(
     key="list_csv",
     icon=":material/download:",
 )
-st.caption(f"Times are shown in your zone, {account.timezone}.")
+fmt.zone_note(account.timezone)
 
 if selected:
     schedule_detail.show(schedules, account, selected)
+
+st.divider()
+send_calendar.show(runtime.services().calendar, account, coach_id)
 
 st.divider()
 drift_panel.show(schedules, account)

@@ -36,12 +36,14 @@ from services.replies import ReplyService
 from services.reply_stats import ReplyStatsService
 from services.reports import ReportService
 from services.schedules import ScheduleService
+from services.send_calendar import CalendarService
 from services.send_flow import plan_send_flow
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
 from services.supabase_auth import SupabaseAuth
 from services.support import SupportService
+from services.test_send import TestSendService
 from services.web_sessions import WebSessionService
 
 
@@ -55,6 +57,8 @@ class Services:
     scheduler: Scheduler
     chat: ChatGateway
     schedules: ScheduleService  # Message Scheduler and Schedules pages
+    calendar: CalendarService  # the Schedules page's calendar of the next 14 days
+    test_sends: TestSendService  # the Message Scheduler's "Send a test to me"
     delivery_log: DeliveryLogService  # Delivery Log page
     clients: ClientService  # Clients page
     accounts: AccountService  # Accounts page (and the first admin from the command line)
@@ -140,6 +144,8 @@ def build_services(
         scheduler=scheduler,
         chat=chat,
         schedules=schedules,
+        calendar=CalendarService(store, clock),
+        test_sends=TestSendService(store, chat, clock),
         delivery_log=delivery_log,
         clients=ClientService(store, schedules),
         accounts=accounts,

@@ -44,7 +44,7 @@ class ScheduleRequest:
     follow_up_body: str = ""
 
 
-def _check_text(request: ScheduleRequest) -> tuple[str, str]:
+def check_text(request: ScheduleRequest) -> tuple[str, str]:
     """The cleaned body and title."""
     body = (request.body or "").strip()
     if not body:
@@ -89,7 +89,7 @@ def validate(
     min_interval: timedelta = DEFAULT_MIN_INTERVAL,
 ) -> tuple[dict, list[str]]:
     """Turn the form into store values and chosen client ids, or raise the first problem."""
-    body, title = _check_text(request)
+    body, title = check_text(request)
     zone_name = request.timezone or coach_zone
     recurrence.zone(zone_name)
     if request.zone_mode not in ("coach", "client"):

@@ -34,9 +34,9 @@ class DeliveryLogService:
         """Status → number of deliveries under the filters."""
         return self.store.log.status_counts(actor, **filters)
 
-    def per_day(self, actor: Actor, **filters) -> list[dict]:
-        """Deliveries per day and status, for the chart."""
-        return self.store.log.per_day(actor, **filters)
+    def per_day(self, actor: Actor, zone_name: str, **filters) -> list[dict]:
+        """Deliveries per day of the viewer's zone and status, for the chart."""
+        return self.store.log.per_day(actor, zone_name, **filters)
 
     def page(self, actor: Actor, limit: int = 25, offset: int = 0, **filters) -> tuple[list[dict], int]:
         """One page of deliveries (newest first) and the total under the filters."""

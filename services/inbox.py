@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from services.chat.channel_ids import MAX_TEXT, dm_channel_id
-from services.domain import Actor, Client
+from services.domain import Account, Actor, Client
 from services.errors import UserError
 from services.replies import ReplyOutcome, ReplyService
 from services.store import Store
@@ -71,3 +71,7 @@ class InboxService:
         inbox.deliver(message_id, channel_id, coach.chat_user_id, client.chat_user_id, text, from_client=True)
         user = {"id": client.chat_user_id, "name": client.name}
         return self.replies.receive(message_new_event(channel_id, message_id, user, text, self.clock()))
+
+    def own_chat(self, account: Account, limit: int = 5) -> list[dict]:
+        """The newest tests the account sent to its own chat."""
+        return self.store.inbox.own(account.chat_user_id, limit)

@@ -134,7 +134,20 @@ def next_occurrences(cron: str, zone_name: str, after: datetime, count: int = 5)
     return list(itertools.islice(_occurrences(cron, zone_name, after, count * 3 + 3), count))
 
 
-def _occurrences(cron: str, zone_name: str, after: datetime, attempts: int) -> Iterator[Occurrence]:
+def occurrences_between(cron: str, zone_name: str, after: datetime, until: datetime, limit: int) -> list[Occurrence]:
+    """The distinct local slots of the rule in (after, until], at most `limit` of them (a calendar's window)."""
+    found = []
+    # No DST-shift check per send (a second croniter walk each): the calendar needs when, not whether it moved.
+    for occurrence in _occurrences(cron, zone_name, after, limit * 3 + 3, check_shift=False):
+        if occurrence.at > until or len(found) == limit:
+            break
+        found.append(occurrence)
+    return found
+
+
+def _occurrences(
+    cron: str, zone_name: str, after: datetime, attempts: int, check_shift: bool = True
+) -> Iterator[Occurrence]:
     """Distinct local slots of the rule after `after`, one at a time, from at most `attempts` cron steps."""
     tz = zone(zone_name)
     schedule = croniter(cron, after.astimezone(tz))
@@ -145,7 +158,7 @@ def _occurrences(cron: str, zone_name: str, after: datetime, attempts: int) -> I
         if slot in seen:  # the repeated hour on a fall-back day fires once, not twice
             continue
         seen.add(slot)
-        yield Occurrence(at=at, slot=slot, shifted=not _matches(cron, at, tz))
+        yield Occurrence(at=at, slot=slot, shifted=check_shift and not _matches(cron, at, tz))
 
 
 def previous_slot(cron: str, zone_name: str, now: datetime, tolerance: timedelta = timedelta(minutes=2)) -> Occurrence:

@@ -73,7 +73,15 @@ def show(clients: ClientService, account: Account, coach_names: dict[str, str] |
     if preview.problem:
         st.error(fmt.literal(preview.problem))
         return
-    st.dataframe(rows_frame(preview), hide_index=True, key="clients_import_rows")
+    st.dataframe(
+        rows_frame(preview),
+        hide_index=True,
+        key="clients_import_rows",
+        column_config={
+            "Line": st.column_config.NumberColumn(width="small"),
+            "Problem": st.column_config.TextColumn(width="large"),
+        },
+    )
     if preview.errors:
         st.error(f"{preview.errors:,} of {len(preview.rows):,} rows have a problem (listed first). Fix them and upload "
                  "the file again: nothing is imported until every row is right.")  # fmt: skip

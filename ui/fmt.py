@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import datetime
@@ -45,6 +46,28 @@ def local(at: datetime | None, zone_name: str) -> str:
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
     return at.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def slot(slot: str | None, slot_zone: str | None, zone_name: str) -> str:
+    """An occurrence slot (the wall-clock 'YYYY-MM-DDTHH:MM' of its zone group, or 'once') in the viewer's zone."""
+    if not slot or slot == "once":
+        return "one-time send" if slot else ""
+    try:
+        at = datetime.fromisoformat(slot).replace(tzinfo=ZoneInfo(slot_zone or zone_name))
+    except (ValueError, KeyError):  # an odd stored slot is shown, never a crash
+        return slot.replace("T", " ")
+    return local(at, zone_name)
+
+
+def slot_zone(row: dict) -> str:
+    """The zone a delivery's slot is the wall-clock time of: the client's for "each client's own zone" messages."""
+    return row.get("client_zone") if row.get("zone_mode") == "client" else row.get("message_zone")
+
+
+def zone_note(zone_name: str) -> None:
+    """The sentence every page with times carries: which zone they are in."""
+    st.caption(f"Times are shown in your zone, {zone_name}.")
 
 
 def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
-from ui.fmt import local
+from ui.fmt import local, slot, slot_zone
 
 STATUSES = ("sent", "failed", "pending", "skipped")
 COLORS = {"sent": "#2e7d32", "failed": "#c62828", "pending": "#f9a825", "skipped": "#78909c"}
@@ -21,7 +21,7 @@ def deliveries(rows: list[dict], zone: str, with_coach: bool, when: Callable | N
             "Coach": r["coach"],
             "Client": r["client"],
             "Message": r["message"],
-            "Slot": r["slot"],
+            "Slot": slot(r["slot"], slot_zone(r), zone),
             "Status": r["status"],
             "Attempts": r["attempts"],
             "Last error": r["last_error"] or "",
@@ -42,7 +42,7 @@ def runs(rows: list[dict], zone: str) -> pd.DataFrame:
             {
                 "Started": local(r["started_at"], zone),
                 "Message": r["message"],
-                "Slot": r["slot"],
+                "Slot": slot(r["slot"], r["zone"], zone),
                 "Zone": r["zone"] or "",
                 "Retried": r["retried"],
                 "Outcome": r["outcome"] or "running",
@@ -72,14 +72,14 @@ def runs(rows: list[dict], zone: str) -> pd.DataFrame:
     )
 
 
-def per_day_chart(points: list[dict]) -> alt.Chart:
-    """Stacked bars: deliveries per day by status."""
+def per_day_chart(points: list[dict], zone: str) -> alt.Chart:
+    """Stacked bars: deliveries per day of the viewer's zone by status."""
     data = pd.DataFrame(points, columns=["day", "status", "count"])
     return (
         alt.Chart(data)
         .mark_bar(size=28)
         .encode(
-            x=alt.X("day:O", title="Day (UTC)", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("day:O", title=f"Day ({zone})", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("count:Q", title="Deliveries"),
             color=alt.Color(
                 "status:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())), title="Status"

@@ -31,8 +31,10 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
         st.text(message.body)
         st.markdown(f"**Recipients:** {fmt.literal(schedules.recipients(actor, message))}")
         links = schedules.links(message.id)
-        if links:
-            st.caption("QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
+        st.caption(
+            f"Message id `{message.id}`"
+            + ("" if not links else " · QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
+        )
         services = runtime.services()
         reply_panel.show(services.reply_stats, actor, message.id, "list_replies")
         nudge_panel.show(services.nudges, account, message)

@@ -61,6 +61,8 @@ def selectable(table: pd.DataFrame, rows: list[dict]) -> str | None:
     event = st.dataframe(
         table,
         hide_index=True,
+        # The ids are for support's look-ups: in the CSV and the opened schedule, not crowding the table.
+        column_order=[c for c in table.columns if c not in ("QStash id", "Message id")],
         on_select="rerun",
         selection_mode="single-row",
         key=f"list_table_{digest}",

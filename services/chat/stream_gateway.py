@@ -161,7 +161,7 @@ class StreamChatGateway:
         self._client().upsert_users([{"id": user.id, "name": user.name}])
 
     def _create(self, channel_id: str, message: OutgoingMessage) -> None:
-        members = [message.coach.id, message.client.id]
+        members = list(dict.fromkeys([message.coach.id, message.client.id]))  # one member: a coach's own channel
         channel = self._client().channel(CHANNEL_TYPE, channel_id, {"members": members})
         channel.create(message.coach.id)  # get-or-create
 

@@ -384,3 +384,29 @@ dead_letters = Table(
     Column("reason", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
 )
+
+# "Send a test to me" from the Message Scheduler: the personalised text sent to the coach's own chat. Kept apart
+# from deliveries on purpose, so a test never counts as a delivery to clients.
+test_sends = Table(
+    "test_sends",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="SET NULL")),  # the sample client
+    Column("title", String(120), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("chat_message_id", String(255)),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_test_sends_coach_id_created_at", "coach_id", "created_at"),
+    CheckConstraint(_in("status", ("sending", "sent", "failed")), name="status"),
+)
+
+# One row per coach: when their last test went, so a burst of clicks sends one test (an atomic conditional UPDATE).
+test_send_gates = Table(
+    "test_send_gates",
+    metadata,
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_at", UTCDateTime, nullable=False),
+)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, String, and_, cast, func, or_, select
+from sqlalchemy import DateTime, Integer, String, and_, cast, func, or_, select, text
 
 from services.db.schema import accounts, clients, deliveries, delivery_counts, delivery_runs
 from services.db.schema import scheduled_messages as messages
@@ -58,6 +60,9 @@ class DeliveryLogRepository(Repository):
                 deliveries.c.message_id,
                 deliveries.c.client_id,
                 messages.c.title.label("message"),
+                messages.c.zone_mode,
+                messages.c.timezone.label("message_zone"),
+                clients.c.timezone.label("client_zone"),
                 clients.c.name.label("client"),
                 accounts.c.display_name.label("coach"),
             )
@@ -142,35 +147,32 @@ class DeliveryLogRepository(Repository):
         with self.engine.connect() as conn:
             return dict(conn.execute(query).all())
 
-    def per_day(self, actor: Actor, **filters) -> list[dict]:
-        """Deliveries per UTC day and status, for the chart: from the summary when it can answer exactly."""
-        if not summary_answers(**filters):
-            return self._live_per_day(actor, **filters)
-        if self.engine.dialect.name == "sqlite":
-            day = func.date(delivery_counts.c.hour, type_=String).label("day")
-        else:
-            day = cast(delivery_counts.c.hour, Date).label("day")
-        n = func.sum(delivery_counts.c.n)
-        query = self._summary(select(day, delivery_counts.c.status, n), actor, **_no_search(filters))
-        query = query.group_by(day, delivery_counts.c.status).having(n > 0).order_by(day)
-        with self.engine.connect() as conn:
-            return [{"day": str(d)[:10], "status": s, "count": int(c)} for d, s, c in conn.execute(query)]
+    def per_day(self, actor: Actor, zone_name: str = "UTC", **filters) -> list[dict]:
+        """Deliveries per day of `zone_name` and status, for the chart.
 
-    def _live_per_day(self, actor: Actor, **filters) -> list[dict]:
-        """Deliveries per UTC day and status grouped over deliveries (a search needs names)."""
-        # SQLite has no DATE type (CAST gives a number); its date() gives the ISO day.
-        if self.engine.dialect.name == "sqlite":
-            day = func.date(deliveries.c.updated_at, type_=String).label("day")
-        else:
-            day = cast(deliveries.c.updated_at, Date).label("day")
+        The summary counts per UTC hour, so it answers exactly for a zone whose offsets are whole hours (most of
+        the world); a zone such as Asia/Kolkata (+05:30), a text search or bounds inside an hour are counted live
+        over deliveries in quarter hours (every zone's offset is a multiple of 15 minutes).
+        """
+        if not (summary_answers(**filters) and hour_aligned(zone_name, self.clock())):
+            return self._live_per_day(actor, zone_name, **filters)
+        n = func.sum(delivery_counts.c.n)
+        query = self._summary(select(delivery_counts.c.hour, delivery_counts.c.status, n), actor, **_no_search(filters))
+        query = query.group_by(delivery_counts.c.hour, delivery_counts.c.status).having(n > 0)
+        with self.engine.connect() as conn:
+            return local_days(conn.execute(query), zone_name)
+
+    def _live_per_day(self, actor: Actor, zone_name: str = "UTC", **filters) -> list[dict]:
+        """Deliveries per day of `zone_name` and status, grouped over deliveries in UTC quarter hours."""
+        quarter = _quarter_hour(self.engine.dialect.name, deliveries.c.updated_at)
         query = (
-            select(day, deliveries.c.status, func.count().label("count"))
+            select(quarter, deliveries.c.status, func.count().label("count"))
             .join(messages, messages.c.id == deliveries.c.message_id)
             .join(clients, clients.c.id == deliveries.c.client_id)
         )
-        query = self._filtered(query, actor, **filters).group_by(day, deliveries.c.status).order_by(day)
+        query = self._filtered(query, actor, **filters).group_by(quarter, deliveries.c.status)
         with self.engine.connect() as conn:
-            return [{"day": str(d)[:10], "status": s, "count": n} for d, s, n in conn.execute(query)]
+            return local_days(conn.execute(query), zone_name)
 
     def runs(self, actor: Actor, message_id: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
         """Recent webhook runs, newest first."""
@@ -212,9 +214,38 @@ def summary_answers(since=None, until=None, search=None, **_filters) -> bool:
     return whole and not search
 
 
+def hour_aligned(zone_name: str, now: datetime) -> bool:
+    """True when the zone's UTC offset is a whole number of hours now and half a year away (both DST sides)."""
+    tz = ZoneInfo(zone_name)
+    return all(
+        (now + timedelta(days=days)).astimezone(tz).utcoffset() % timedelta(hours=1) == timedelta(0)
+        for days in (0, 182)
+    )
+
+
+def local_days(rows, zone_name: str) -> list[dict]:
+    """(UTC bucket start, status, count) rows summed per local day of the zone, oldest day first."""
+    tz = ZoneInfo(zone_name)
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for bucket, status, count in rows:
+        start = datetime.fromisoformat(bucket) if isinstance(bucket, str) else bucket  # SQLite's quarter-hour text
+        day = start.replace(tzinfo=UTC).astimezone(tz).date().isoformat()
+        totals[(day, status)] += int(count)
+    return [{"day": d, "status": s, "count": n} for (d, s), n in sorted(totals.items()) if n]
+
+
 def _no_search(filters: dict) -> dict:
     """The filters the summary understands."""
     return {k: v for k, v in filters.items() if k != "search"}
+
+
+def _quarter_hour(dialect: str, column):
+    """The UTC quarter hour a time falls in (naive datetime on PostgreSQL, 'YYYY-MM-DD HH:MM' text on SQLite)."""
+    if dialect == "postgresql":
+        origin = text("timestamp '2000-01-01'")
+        return func.date_bin(text("interval '15 minutes'"), column, origin, type_=DateTime()).label("quarter")
+    minute = cast(func.substr(column, 15, 2), Integer) / 15 * 15
+    return func.substr(column, 1, 14, type_=String()).concat(func.printf("%02d", minute)).label("quarter")
 
 
 def _minute(dialect: str, column):

@@ -21,6 +21,8 @@ from services.store.nudges import NudgeRepository
 from services.store.ops_stats import OpsStatsRepository
 from services.store.replies import ReplyRepository
 from services.store.reports import ReportRepository
+from services.store.send_calendar import CalendarRepository
+from services.store.test_sends import TestSendRepository
 from services.store.web_sessions import WebSessionRepository
 
 
@@ -48,6 +50,8 @@ class Store:
         self.alerts = AlertRepository(engine, clock)
         self.dead_letters = DeadLetterRepository(engine, clock)
         self.ops = OpsStatsRepository(engine, clock)
+        self.calendar = CalendarRepository(engine, clock)
+        self.test_sends = TestSendRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""

@@ -72,6 +72,15 @@ class InboxRepository(Repository):
         with self.engine.connect() as conn:
             return conn.scalar(self._visible(select(func.count()).select_from(inbox_messages), actor, client_id))
 
+    def own(self, chat_user_id: str, limit: int = 5) -> list[dict]:
+        """The newest messages in one account's own channel (the coach on both sides: "Send a test to me")."""
+        query = select(inbox_messages).where(
+            inbox_messages.c.coach_chat_id == chat_user_id, inbox_messages.c.client_chat_id == chat_user_id
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(page_of(query.order_by(inbox_messages.c.created_at.desc()), limit, 0))
+            return [dict(r) for r in rows.mappings()]
+
     @staticmethod
     def _visible(query, actor: Actor, client_id: str | None):
         """Messages of the actor's clients (joined by chat user id), optionally one client's."""

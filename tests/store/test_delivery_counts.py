@@ -64,3 +64,32 @@ def test_log_queries_use_indexes_not_a_scan_of_deliveries(postgres_url, clock):
                     store.log.seek(actor, limit=25, after=(first[-1]["updated_at"], first[-1]["id"]), **filters)
         assert len(statements) == 24
         assert_no_scan_of_deliveries(store.engine, statements)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"])
+def test_chart_days_are_the_viewers_days(store, clock, zone):
+    """Deliveries at 03:10 and 22:50 UTC on one UTC day fall on the viewer's own days: the summary (hourly) and
+    the live count (quarter hours) agree in whole-hour zones and in +05:30, +05:45 and +10:30/+11 ones."""
+    from zoneinfo import ZoneInfo
+
+    coach = factories.coach(store)
+    people = factories.clients(store, coach, [(f"C{i}", "UTC", []) for i in range(2)])
+    message = store.messages.insert(coach.as_actor(), factories.once_values(store, coach))
+    d = store.deliveries
+    run = d.start_run(message.id, coach.id, "q", 0, "once", None)
+    rows = d.claim_batch(message.id, coach.id, "once", [c.id for c in people], ("q", 0, run, LEASE))
+    sent_at = []
+    for (delivery_id, *_), at in zip(rows, ("2027-01-16T03:10", "2027-01-16T22:50"), strict=True):
+        clock.now = datetime.fromisoformat(at).replace(tzinfo=UTC)
+        d.mark_sent(delivery_id, f"chat-{delivery_id}")
+        sent_at.append(clock.now)
+    expected: dict[str, int] = {}
+    for at in sent_at:
+        day = at.astimezone(ZoneInfo(zone)).date().isoformat()
+        expected[day] = expected.get(day, 0) + 1
+    actor = coach.as_actor()
+    shown = store.log.per_day(actor, zone, status="sent")
+    assert {p["day"]: p["count"] for p in shown} == expected
+    assert shown == store.log._live_per_day(actor, zone, status="sent")
+    if zone == "America/New_York":
+        assert expected == {"2027-01-15": 1, "2027-01-16": 1}  # 03:10 UTC is still the evening before there

@@ -13,3 +13,9 @@ def select_row(at, key_prefix: str, column: str, value):
     position = list(found.value[column]).index(value)
     at.session_state[found.key] = {"selection": {"rows": [position], "columns": []}}
     return at.run()
+
+
+def with_column(at, column: str):
+    """The one table (as a DataFrame) showing `column`: read-only tables carry no key in AppTest."""
+    [found] = [d.value for d in at.dataframe if column in d.value.columns]
+    return found

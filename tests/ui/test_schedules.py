@@ -4,7 +4,7 @@ from datetime import time
 
 from services.compose import ScheduleRequest
 from tests.ui.conftest import account
-from tests.ui.tables import select_row, table
+from tests.ui.tables import select_row, table, with_column
 
 
 def message_id(services, title, email="coach@example.com"):
@@ -84,7 +84,7 @@ def test_pause_resume_and_cancel_change_the_store(as_user, seeded):
     at.button(key="list_cancel").click().run()
     assert at.success[0].value == "Cancelled for good: “Daily check-in”."
     assert status_of(seeded, mid) == "cancelled"
-    actions = list(at.dataframe[-1].value["Action"])
+    actions = list(with_column(at, "Action")["Action"])
     assert actions[:3] == ["Cancelled", "Resumed", "Paused"]
 
 
@@ -171,7 +171,7 @@ def test_audit_trail_names_people_and_lists_changes_in_words(as_user, seeded):
     at.text_area(key="list_edit_body").input("Up and at it, {first_name}!")
     at = _submit_edit(at)
     at = open_message(at, mid)
-    trail = at.dataframe[-1].value
+    trail = with_column(at, "Action")
     assert list(trail.columns) == ["When", "Action", "By", "Changes"]
     edit = trail.iloc[0]
     assert (edit["Action"], edit["By"]) == ("Edited", "Casey Coach")

@@ -1,0 +1,124 @@
+"""The Schedules page's calendar: every send of the next days, per day of the viewer's zone, with recipient counts.
+
+A message in "each client's own zone" fires once per client zone, at that zone's wall-clock time, so it appears
+once per zone group, on whatever day of the viewer's zone that instant falls. Cost: three grouped queries, then
+one croniter walk per distinct (rule, zone) pair, at most MAX_PER_SERIES steps, however many messages share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from services import directory, recurrence
+from services.domain import Actor
+from services.qstash.registrar import same_wall_clock
+from services.store import Store
+from services.store.base import Clock
+
+DAYS = 14
+MAX_PER_SERIES = 2000  # sends of one rule in one zone within the window; a rule firing more often is cut short
+
+
+@dataclass(frozen=True)
+class Send:
+    """One firing: a message reaching `recipients` active clients of one zone group at one instant (UTC)."""
+
+    at: datetime
+    message_id: str
+    title: str
+    coach_id: str
+    zone: str
+    each_client: bool  # fires in each client's own zone (zone = that group's zone)
+    recipients: int
+
+
+@dataclass
+class Day:
+    """One day of the viewer's zone and its sends, earliest first."""
+
+    day: date
+    sends: list[Send] = field(default_factory=list)
+
+    @property
+    def recipients(self) -> int:
+        """Recipients over every send of the day (a client reached twice counts twice)."""
+        return sum(s.recipients for s in self.sends)
+
+    @property
+    def messages(self) -> int:
+        """Distinct messages sending that day."""
+        return len({s.message_id for s in self.sends})
+
+
+@dataclass
+class Calendar:
+    """The days of the window, and the titles of rules cut short at MAX_PER_SERIES."""
+
+    days: list[Day]
+    cut_short: list[str]
+
+
+class CalendarService:
+    """Works out the coming sends of the messages an actor may see."""
+
+    def __init__(self, store: Store, clock: Clock):
+        self.store = store
+        self.clock = clock
+
+    def coach_names(self, actor: Actor) -> dict[str, str] | None:
+        """Coach names for support's rows; None for a coach."""
+        return directory.coach_names(self.store, actor)
+
+    def next_days(self, actor: Actor, zone_name: str, coach_id: str | None = None, days: int = DAYS) -> Calendar:
+        """Each day from today to `days` - 1 days ahead in the viewer's zone, with every send it holds."""
+        viewer = recurrence.zone(zone_name)
+        now = self.clock()
+        today = now.astimezone(viewer).date()
+        end = datetime.combine(today + timedelta(days=days), time(0), viewer)
+        calendar = Calendar([Day(today + timedelta(days=n)) for n in range(days)], [])
+        audiences = self.store.calendar.audiences(actor, coach_id)
+        series: dict[tuple[str, str], list[recurrence.Occurrence]] = {}
+        for row in self.store.calendar.scheduled(actor, coach_id):
+            for zone, recipients in _groups(row, audiences).items():
+                times, cut = _times(row, zone, now, end, series)
+                if cut and row["title"] not in calendar.cut_short:
+                    calendar.cut_short.append(row["title"])
+                for at in times:
+                    send = Send(at, row["id"], row["title"], row["coach_id"], zone, row["zone_mode"] == "client",
+                                recipients)  # fmt: skip
+                    calendar.days[(at.astimezone(viewer).date() - today).days].sends.append(send)
+        for day in calendar.days:
+            day.sends.sort(key=lambda s: (s.at, s.title, s.zone))
+        return calendar
+
+
+def _groups(row: dict, audiences: dict[tuple, dict[str, int]]) -> dict[str, int]:
+    """Zone group → active recipients: the message's zone with everyone, or each client zone with its own."""
+    if row["target"] == "all":
+        prefix = ("all", row["coach_id"])
+    elif row["target"] == "tag":
+        prefix = ("tag", row["coach_id"], row["target_tag"])
+    else:
+        prefix = ("clients", row["id"])
+    per_zone = audiences.get(prefix, {})
+    if row["zone_mode"] == "client":
+        return per_zone
+    total = sum(per_zone.values())
+    return {row["timezone"]: total} if total else {}
+
+
+def _times(row: dict, zone: str, now: datetime, end: datetime, series: dict) -> tuple[list[datetime], bool]:
+    """The instants the message fires in one zone group within (now, end), and whether the list was cut short."""
+    if row["kind"] == "once":
+        at = same_wall_clock(row["send_at"], row["timezone"], zone)
+        return ([at] if now < at < end else []), False
+    key = (row["cron"], zone)
+    if key not in series:  # shared by every message with the same rule in the same zone
+        series[key] = recurrence.occurrences_between(row["cron"], zone, now, end, MAX_PER_SERIES + 1)
+    found = series[key]
+    cut = len(found) > MAX_PER_SERIES
+    times = [o.at for o in found[:MAX_PER_SERIES] if o.at < end and (row["end_at"] is None or o.at <= row["end_at"])]
+    if row["max_occurrences"] is not None:
+        times = times[: max(0, row["max_occurrences"] - row["occurrences"])]
+    return times, cut

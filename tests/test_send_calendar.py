@@ -1,0 +1,117 @@
+"""The send calendar on SQLite and PostgreSQL: each send on the viewer's day, per zone group, with its recipients."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services import send_calendar
+from services.domain import Actor
+from services.send_calendar import CalendarService
+from tests import factories
+
+
+def recurring(store, owner, title, cron="0 9 * * *", **extra):
+    """A recurring message of `owner` (daily at 09:00 in the coach's zone, to all clients, unless told)."""
+    values = factories.once_values(store, owner, kind="daily", send_at=None, cron=cron, title=title, **extra)
+    return store.messages.insert(owner.as_actor(), values)
+
+
+@pytest.fixture
+def casey(store):
+    """Casey (New York) with clients in New York (one inactive), London and Tokyo; VIPs in New York and Tokyo."""
+    coach = factories.coach(store)
+    factories.clients(
+        store,
+        coach,
+        [
+            ("Ann", "America/New_York", ["vip"]),
+            ("Ben", "America/New_York", []),
+            ("Old", "America/New_York", ["vip"], False),
+            ("Lea", "Europe/London", []),
+            ("Kei", "Asia/Tokyo", ["vip"]),
+        ],
+    )
+    return coach
+
+
+def by_day(calendar) -> dict[date, list[tuple[str, str, str, int]]]:
+    """Day → (UTC time, title, zone, recipients) of each send."""
+    return {
+        d.day: [(f"{s.at.astimezone(UTC):%Y-%m-%d %H:%M}", s.title, s.zone, s.recipients) for s in d.sends]
+        for d in calendar.days
+    }
+
+
+def test_each_clients_zone_fires_per_zone_on_the_viewers_days(store, clock, casey):
+    """It is Friday 15 Jan 2027, 07:00 in New York. A daily 09:00 message to everyone (New York time) and a
+    daily 09:00 "each client's own zone" message to the VIPs: in New York's days, the VIP message appears twice a
+    day (09:00 for Ann, 19:00 the evening before Tokyo's 09:00 for Kei); the inactive VIP is not counted."""
+    recurring(store, casey, "Everyone")
+    recurring(store, casey, "VIP", target="tag", target_tag="vip", zone_mode="client")
+    calendar = CalendarService(store, clock).next_days(casey.as_actor(), "America/New_York")
+    days = by_day(calendar)
+    assert list(days) == [date(2027, 1, 15 + n) for n in range(14)]
+    assert days[date(2027, 1, 15)] == [
+        ("2027-01-15 14:00", "Everyone", "America/New_York", 4),
+        ("2027-01-15 14:00", "VIP", "America/New_York", 1),
+        ("2027-01-16 00:00", "VIP", "Asia/Tokyo", 1),
+    ]
+    assert all(len(sends) == 3 for sends in days.values())
+    first = calendar.days[0]
+    assert (first.messages, first.recipients) == (2, 6)
+    # Seen from Tokyo, the same sends fall on Tokyo's days: Kei's 09:00 opens each day, the others follow at 23:00.
+    tokyo = by_day(CalendarService(store, clock).next_days(casey.as_actor(), "Asia/Tokyo"))
+    assert tokyo[date(2027, 1, 16)] == [
+        ("2027-01-16 00:00", "VIP", "Asia/Tokyo", 1),
+        ("2027-01-16 14:00", "Everyone", "America/New_York", 4),
+        ("2027-01-16 14:00", "VIP", "America/New_York", 1),
+    ]
+
+
+def test_one_time_sends_ends_and_statuses(store, clock, casey):
+    """A one-time send in each client's zone lands at each zone's 10:00; a rule ending after 3 sends, one ending on
+    the 20th, a paused and a cancelled message, and a past one-time send are counted as they will really send."""
+    kei, lea = (c for c in store.clients.list(casey.as_actor()) if c.name in ("Kei", "Lea"))
+    once_at = datetime(2027, 1, 20, 15, 0, tzinfo=UTC)  # 10:00 in New York
+    store.messages.insert(
+        casey.as_actor(),
+        factories.once_values(store, casey, title="Once", send_at=once_at, target="clients", zone_mode="client"),
+        [kei.id, lea.id],
+    )
+    recurring(store, casey, "Three", max_occurrences=3)
+    recurring(store, casey, "Until 20th", end_at=datetime(2027, 1, 20, 23, 0, tzinfo=UTC))
+    recurring(store, casey, "Paused", status="paused")
+    recurring(store, casey, "Cancelled", status="cancelled")
+    store.messages.insert(casey.as_actor(), factories.once_values(store, casey, title="Past", minutes=-5))
+    days = by_day(CalendarService(store, clock).next_days(casey.as_actor(), "America/New_York"))
+    sends = [send for day in days.values() for send in day]
+    assert {title for _, title, _, _ in sends} == {"Once", "Three", "Until 20th"}
+    assert [s for s in sends if s[1] == "Once"] == [
+        ("2027-01-20 01:00", "Once", "Asia/Tokyo", 1),  # 10:00 in Tokyo = 20:00 in New York on the 19th
+        ("2027-01-20 10:00", "Once", "Europe/London", 1),
+    ]
+    assert [s[0][:10] for s in sends if s[1] == "Three"] == ["2027-01-15", "2027-01-16", "2027-01-17"]
+    assert [s[0][:10] for s in sends if s[1] == "Until 20th"][-1] == "2027-01-20"
+
+
+def test_scoping_coach_filter_and_a_rule_cut_short(store, clock, casey):
+    """Morgan sees only her own sends; support sees both coaches', or one with the coach filter; a rule firing
+    every minute is cut at MAX_PER_SERIES sends and named as cut short."""
+    morgan = factories.coach(store, email="morgan@example.com", tz="Europe/London", name="Morgan")
+    factories.clients(store, morgan, [("Mo", "Europe/London", [])])
+    recurring(store, casey, "Casey's")
+    recurring(store, morgan, "Morgan's", timezone="Europe/London", cron="* * * * *")
+    support = Actor(factories.support(store).id, "support")
+    service = CalendarService(store, clock)
+
+    def titles(actor, **filters):
+        calendar = service.next_days(actor, "UTC", **filters)
+        return {s.title for d in calendar.days for s in d.sends}, calendar.cut_short
+
+    assert titles(morgan.as_actor())[0] == {"Morgan's"}
+    assert titles(support) == ({"Casey's", "Morgan's"}, ["Morgan's"])
+    assert titles(support, coach_id=casey.id) == ({"Casey's"}, [])
+    every_minute = service.next_days(support, "UTC", coach_id=morgan.id)
+    assert sum(len(d.sends) for d in every_minute.days) == send_calendar.MAX_PER_SERIES
