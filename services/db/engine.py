@@ -8,11 +8,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from services.config import ConfigError, Settings
+from services.db.dropped import discard_dropped_connections
 from services.private_files import private_dir, private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Supabase's transaction pooler (Supavisor) listens on 6543; its session pooler and the direct connection on 5432.
 TRANSACTION_POOLER_PORT = 6543
+# Reconnect a pooled connection after this long, under the idle timeouts of poolers, proxies and NATs on the way.
+POOL_RECYCLE_SECONDS = 300
 
 
 def resolve_database_url(settings: Settings, *, migrations: bool = False) -> str:
@@ -64,9 +67,9 @@ def connect_args(url: str, pooler: bool | None = None) -> dict:
     return {}
 
 
-def make_engine(url: str, *, pooler: bool | None = None) -> Engine:
-    """An engine with foreign keys enforced and WAL on SQLite, a sized pool on PostgreSQL (pooler-safe when url is a
-    transaction pooler: pooler=None decides from the URL, True/False from DATABASE_POOLER)."""
+def make_engine(url: str, *, pooler: bool | None = None, pool_size: int = 10) -> Engine:
+    """An engine with foreign keys enforced and WAL on SQLite, a pool of `pool_size` on PostgreSQL (pooler-safe when
+    url is a transaction pooler: pooler=None decides from the URL, True/False from DATABASE_POOLER)."""
     if url.startswith("sqlite"):
         # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
         # which backs off by up to 100 ms per try and made concurrent writers crawl.
@@ -77,7 +80,18 @@ def make_engine(url: str, *, pooler: bool | None = None) -> Engine:
         # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args(url, pooler))
+    # pool_size: one connection per thread that may run a request at once (the caller passes WEBHOOK_THREADS), plus
+    # a little overflow for the odd nested connection. No pre-ping round trip on every checkout: dropped
+    # connections are caught by a poll() at checkout (services.db.dropped) and by pool_recycle.
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max(2, pool_size // 4),
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        connect_args=connect_args(url, pooler),
+    )
+    discard_dropped_connections(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
