@@ -65,6 +65,10 @@ class Counting(io.RawIOBase):
     def __init__(self):
         self.bytes = 0
 
+    def writable(self) -> bool:
+        """Yes: the export wraps it in a text writer."""
+        return True
+
     def write(self, data) -> int:
         self.bytes += len(data)
         return len(data)
