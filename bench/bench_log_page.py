@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import io
 import resource
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from qstash import QStash
-from streamlit.testing.v1 import AppTest
 
+from bench.apptest_render import quiet_streamlit, render_seconds
 from bench.log_fill import fill
 from bench.scratch_db import scratch_database
 from services.bootstrap import build_services
@@ -26,31 +25,7 @@ from services.config import load_settings
 from services.db.engine import make_engine, migrate
 from ui import log_export
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def quiet_streamlit() -> None:
-    """AppTest runs scripts in bare mode, and Streamlit warns about that on every element."""
-    import logging
-
-    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def render_seconds(services, account, rounds: int) -> float:
-    """Median seconds of a Delivery Log render (after one warm-up run)."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["services"] = services
-    at.session_state["account"] = account
-    at.switch_page("pages/delivery_log.py").run()
-    assert not at.exception, at.exception
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - started)
-    assert not at.exception, at.exception
-    return statistics.median(times)
+PAGE = "pages/delivery_log.py"
 
 
 def rss_mb() -> float:
@@ -96,7 +71,8 @@ def main() -> None:
         other = store.accounts.insert(None, "b@example.com", "Coach B", "UTC", "coach", None)
         support = store.accounts.insert(None, "s@example.com", "Support", "UTC", "support", None)
         empty = {
-            who: render_seconds(services, acc, args.rounds) for who, acc in (("coach", coach), ("support", support))
+            who: render_seconds(services, acc, PAGE, args.rounds)
+            for who, acc in (("coach", coach), ("support", support))
         }
         started = time.perf_counter()
         sizes = (args.clients, args.messages, args.per, args.days)
@@ -108,7 +84,8 @@ def main() -> None:
             f"(goal < 120 s; then VACUUM ANALYZE {vacuumed:.1f} s)"
         )
         full = {
-            who: render_seconds(services, acc, args.rounds) for who, acc in (("coach", coach), ("support", support))
+            who: render_seconds(services, acc, PAGE, args.rounds)
+            for who, acc in (("coach", coach), ("support", support))
         }
         for who, seconds in full.items():
             print(
