@@ -34,7 +34,7 @@ test: $(STAMP) lint
 	$(PY) -m pytest -q -rfEs -n $(TEST_WORKERS) --durations=10
 
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bench.scratch_db import postgres_server, scratch_database
+from bench.scratch_db import database_kinds, scratch_database
 from services.bootstrap import build_services
 from services.chat.port import ChatUser, OutgoingMessage
 from services.chat.stream_gateway import StreamChatGateway
@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="fan-outs per database (the first one is cold)")
     parser.add_argument("--databases", default=None, help="sqlite,postgresql (default: PostgreSQL if DATABASE_URL)")
     args = parser.parse_args()
-    kinds = args.databases.split(",") if args.databases else ["sqlite"] + (["postgresql"] if postgres_server() else [])
+    kinds = database_kinds(args.databases)
     for kind in kinds:
         bench_inbox(args.clients, kind, args.rounds)
     loop = None

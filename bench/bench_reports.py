@@ -10,7 +10,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.bench_log_page import quiet_streamlit, render_seconds
+from bench.apptest_render import quiet_streamlit, render_seconds
 from bench.log_fill import fill, size_arguments
 from bench.scratch_db import scratch_services
 from services import reports as windows
@@ -50,12 +50,12 @@ def main() -> None:
                 ),
             }
 
-        empty_page = render_seconds(services, support, args.rounds, "pages/reports.py")
+        empty_page = render_seconds(services, support, "pages/reports.py", args.rounds)
         empty = figures()
         filled = fill(store.engine, (coach.id, other.id), now, args.clients, args.messages, args.per, args.days)
         total = args.messages * args.per
         print(f"fill: {total:,} deliveries in {filled:.1f} s")
-        full_page = render_seconds(services, support, args.rounds, "pages/reports.py")
+        full_page = render_seconds(services, support, "pages/reports.py", args.rounds)
         print(
             f"Reports page render as support: {full_page:.3f} s at {total:,} deliveries vs {empty_page:.3f} s empty "
             f"(ratio {full_page / empty_page:.1f}x)"

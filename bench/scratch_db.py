@@ -26,6 +26,11 @@ def postgres_server() -> str | None:
     return url.replace("postgres://", "postgresql://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+def database_kinds(chosen: str | None) -> list[str]:
+    """The databases a bench runs on: `chosen` ("sqlite,postgresql"), else SQLite, and PostgreSQL if DATABASE_URL."""
+    return chosen.split(",") if chosen else ["sqlite"] + (["postgresql"] if postgres_server() else [])
+
+
 @contextmanager
 def scratch_database(kind: str, tmp: Path) -> Iterator[str]:
     """Yield the URL of an empty database of this kind ("sqlite" or "postgresql"); dropped afterwards."""

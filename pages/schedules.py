@@ -31,9 +31,9 @@ limit, offset = fmt.pager("list", total)
 rows, total = fetch(limit, offset)
 st.caption("Select a row to see its details and act on it.")
 selected = schedule_table.selectable(schedule_table.frame(rows, account.timezone, now, coach_names), rows)
-st.download_button(
+st.download_button(  # built only when clicked (Streamlit calls it then), not on every render
     "Download CSV",
-    fmt.csv_bytes(schedule_table.frame(fmt.all_pages(fetch), account.timezone, now, coach_names)),
+    lambda: fmt.csv_bytes(schedule_table.frame(fmt.all_pages(fetch), account.timezone, now, coach_names)),
     file_name="schedules.csv",
     mime="text/csv",
     key="list_csv",

@@ -206,7 +206,8 @@ def _default_engine(settings: config_module.Settings, migrate: bool) -> Engine:
     # workers racing at start-up.
     if migrate and settings.embedded_database:
         run_migrations(url)
-    return make_engine(url, pooler=uses_transaction_pooler(settings))
+    # One pooled connection per Flask thread of a webhook worker (the dashboard needs fewer).
+    return make_engine(url, pooler=uses_transaction_pooler(settings), pool_size=settings.webhook_threads)
 
 
 def _send_limit(settings: config_module.Settings) -> dict:

@@ -9,6 +9,8 @@ import urllib.request
 
 from services.bootstrap import resolved_secrets
 
+DELIVERY_WORKERS = 64  # the embedded QStash's deliveries in flight (its own default: 16)
+
 
 def run_local_qstash(settings) -> int:
     """Exec the local QStash server with the token and signing keys the services were given."""
@@ -32,6 +34,10 @@ def run_local_qstash(settings) -> int:
         str(settings.local_qstash_port),
         "--data-dir",
         data_dir,
+        # As many deliveries in flight as the webhook can serve at once (every gunicorn worker's threads), as
+        # hosted QStash does: with its default of 16, due firings queued in QStash while the webhook sat idle.
+        "--workers",
+        str(DELIVERY_WORKERS),
     ]
     os.execve(sys.executable, argv, env)
     return 1  # pragma: no cover - exec does not return

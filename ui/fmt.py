@@ -91,6 +91,14 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def safe_cell(value: object) -> str:
+    """One CSV cell as csv_bytes writes text: '' for None, an apostrophe before a formula-like start."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def pager(prefix: str, total: int) -> tuple[int, int]:
     """Page size and page number widgets; returns (limit, offset) and says which rows are shown."""
     left, right, info = st.columns([1, 1, 3])

@@ -17,14 +17,14 @@ KINDS = ("once", "daily", "weekly", "cron")
 
 def frame(rows: list[dict], viewer_zone: str, now: datetime, coach_names: dict[str, str] | None = None) -> pd.DataFrame:
     """The table as the page and the CSV show it."""
-    records = []
+    records, firsts = [], {}
     for row in rows:
         record = {
             "Title": row["title"],
             "Kind": row["kind"],
             "Audience": audience_text(row),
             "Rule": rule_text(row),
-            "Next run": local(next_run(row, now), viewer_zone),
+            "Next run": local(next_run(row, now, firsts), viewer_zone),
             "Status": row["status"],
             "Last error": row["last_error"] or "",
             "Sent": row["sent_count"],

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from services.config import ConfigError, Settings
+from services.db.dropped import discard_dropped_connections
 from services.private_files import private_dir, private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Supabase's transaction pooler (Supavisor) listens on 6543; its session pooler and the direct connection on 5432.
 TRANSACTION_POOLER_PORT = 6543
+# Reconnect a pooled connection after this long, under the idle timeouts of poolers, proxies and NATs on the way.
+POOL_RECYCLE_SECONDS = 300
+_READ_ONLY = "scheduler_read_only"  # execution option of read_connection's SQLite connections
 
 
 def resolve_database_url(settings: Settings, *, migrations: bool = False) -> str:
@@ -64,9 +68,9 @@ def connect_args(url: str, pooler: bool | None = None) -> dict:
     return {}
 
 
-def make_engine(url: str, *, pooler: bool | None = None) -> Engine:
-    """An engine with foreign keys enforced and WAL on SQLite, a sized pool on PostgreSQL (pooler-safe when url is a
-    transaction pooler: pooler=None decides from the URL, True/False from DATABASE_POOLER)."""
+def make_engine(url: str, *, pooler: bool | None = None, pool_size: int = 10) -> Engine:
+    """An engine with foreign keys enforced and WAL on SQLite, a pool of `pool_size` on PostgreSQL (pooler-safe when
+    url is a transaction pooler: pooler=None decides from the URL, True/False from DATABASE_POOLER)."""
     if url.startswith("sqlite"):
         # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
         # which backs off by up to 100 ms per try and made concurrent writers crawl.
@@ -80,16 +84,40 @@ def make_engine(url: str, *, pooler: bool | None = None) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own transaction handling defers the write lock; BEGIN IMMEDIATE avoids upgrade deadlocks.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(
+    # pool_size: one connection per thread that may run a request at once (the caller passes WEBHOOK_THREADS), plus
+    # a little overflow for the odd nested connection. No pre-ping round trip on every checkout: dropped
+    # connections are caught by a poll() at checkout (services.db.dropped) and by pool_recycle.
+    engine = create_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
-        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max(2, pool_size // 4),
+        pool_recycle=POOL_RECYCLE_SECONDS,
         connect_args=connect_args(url, pooler),
         hide_parameters=True,
     )
+    discard_dropped_connections(engine)
+    return engine
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for a read-only unit of work, without a transaction around it.
+
+    Under READ COMMITTED (PostgreSQL's default) every statement takes its own snapshot anyway, so a read loses
+    nothing by running in autocommit, and saves BEGIN and ROLLBACK, two round trips of three. On SQLite it takes
+    no BEGIN IMMEDIATE: a read must not hold the write lock that the webhook's other workers wait for.
+    """
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn.execution_options(**{_READ_ONLY: True})
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """Start a SQLite unit of work holding the write lock from its start (not for read_connection's reads)."""
+    if not conn.get_execution_options().get(_READ_ONLY):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

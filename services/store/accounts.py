@@ -84,7 +84,7 @@ class AccountRepository(Repository):
 
     def get(self, account_id: str) -> Account:
         """One account by id."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
         if row is None:
             raise NotFound("No such account.")
@@ -92,7 +92,7 @@ class AccountRepository(Repository):
 
     def find_by_email(self, email: str) -> tuple[Account, str | None] | None:
         """The account and its password hash, for login (the email as stored: lower case)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(select(accounts).where(accounts.c.email == email)).first()
         return (_account(row), row.password_hash) if row else None
 
@@ -123,12 +123,12 @@ class AccountRepository(Repository):
         query = select(accounts).where(accounts.c.role == "coach").order_by(accounts.c.display_name)
         if not actor.sees_all_coaches:
             query = query.where(accounts.c.id == actor.account_id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [_account(row) for row in conn.execute(query)]
 
     def count(self) -> int:
         """How many accounts exist (seeding checks this)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.scalar(select(func.count()).select_from(accounts))
 
     def page(
@@ -147,7 +147,7 @@ class AccountRepository(Repository):
             query = query.where(matches_any(search, accounts.c.email, accounts.c.display_name))
         if active is not None:
             query = query.where(accounts.c.active == active)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = conn.execute(page_of(query.order_by(accounts.c.email, accounts.c.id), limit, offset))
             return [_account(row) for row in rows], total

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Engine, func, or_
+from sqlalchemy import ColumnElement, Connection, Engine, func, or_
 from sqlalchemy.sql import Select
 
+from services.db.engine import read_connection
 from services.domain import Actor
 
 Clock = Callable[[], datetime]
@@ -30,6 +31,10 @@ class Repository:
     def __init__(self, engine: Engine, clock: Clock = utc_now):
         self.engine = engine
         self.clock = clock
+
+    def read(self) -> Connection:
+        """A connection for reads (`with self.read() as conn:`), outside a transaction; writes use engine.begin()."""
+        return read_connection(self.engine)
 
 
 def scoped(query: Select, coach_column, actor: Actor) -> Select:

@@ -99,7 +99,7 @@ class ClientRepository(Repository):
     ) -> tuple[list[Client], int]:
         """A page of clients (by name) and the total under the same filters, for tables."""
         query = self._filtered(actor, tag, search, active, coach_id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
             ids = list(conn.scalars(page_of(query.order_by(clients.c.name, clients.c.id), limit, offset)))
         return self.get_many(actor, ids), total
@@ -141,7 +141,7 @@ class ClientRepository(Repository):
     ) -> list[Client]:
         """A page of the actor's clients, filtered in SQL."""
         query = self._filtered(actor, tag, search, active).order_by(clients.c.name, clients.c.id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             ids = list(conn.scalars(page_of(query, limit, offset)))
         return self.get_many(actor, ids)
 
@@ -149,7 +149,7 @@ class ClientRepository(Repository):
         """The actor's clients with these ids, in the order given; foreign ids are simply absent."""
         if not ids:
             return []
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             dialect = conn.dialect.name
             query = select(clients).where(one_of(clients.c.id, ids, dialect))
             rows = conn.execute(scoped(query, clients.c.coach_id, actor)).all()
@@ -166,18 +166,18 @@ class ClientRepository(Repository):
         query = self._filtered(actor, tag=tag, active=True).with_only_columns(clients.c.name)
         if client_ids is not None:
             query = query.where(clients.c.id.in_(client_ids))
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return list(conn.scalars(query))
 
     def tags(self, actor: Actor) -> list[str]:
         """Distinct tags used by the actor's clients."""
         query = select(client_tags.c.tag).distinct().join(clients, clients.c.id == client_tags.c.client_id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return sorted(conn.scalars(scoped(query, clients.c.coach_id, actor)))
 
     def count(self, actor: Actor) -> int:
         """How many clients the actor can see."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.scalar(scoped(select(func.count()).select_from(clients), clients.c.coach_id, actor))
 
     def recipients(self, message: Message) -> list[Client]:
@@ -194,7 +194,7 @@ class ClientRepository(Repository):
                 )
             )
         owner = Actor(message.coach_id, "coach")
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             ids = list(conn.scalars(query))
         return self.get_many(owner, ids)
 

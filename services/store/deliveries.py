@@ -23,7 +23,7 @@ class DeliveryRepository(Repository):
 
     def slot_of_qstash_message(self, qstash_message_id: str) -> tuple[str, str | None] | None:
         """The (slot, zone) an earlier attempt of this QStash message worked on, so retries stay on it."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(
                 select(delivery_runs.c.slot, delivery_runs.c.zone)
                 .where(delivery_runs.c.qstash_message_id == qstash_message_id)
@@ -179,7 +179,7 @@ class DeliveryRepository(Repository):
         held = and_(
             deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None), deliveries.c.lease_until >= now
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             query = (
                 select(deliveries.c.status, held.label("held"), func.count())
                 .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
@@ -213,14 +213,14 @@ class DeliveryRepository(Repository):
 
     def zones_fired(self, message_id: str) -> set[str]:
         """Zone groups that have had a webhook run (a one-time message is done when all of them have)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return set(
                 conn.scalars(select(delivery_runs.c.zone).distinct().where(delivery_runs.c.message_id == message_id))
             )
 
     def message_totals(self, message_id: str) -> dict[str, int]:
         """Status → count over all occurrences of a message (for its counters)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(deliveries.c.status, func.count())
                 .where(deliveries.c.message_id == message_id)
@@ -230,14 +230,14 @@ class DeliveryRepository(Repository):
 
     def occurrences_started(self, message_id: str) -> int:
         """How many distinct occurrence slots have delivery rows (for max occurrences)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.scalar(
                 select(func.count(func.distinct(deliveries.c.slot))).where(deliveries.c.message_id == message_id)
             )
 
     def slot_started(self, message_id: str, slot: str) -> bool:
         """True when this occurrence already has rows (a retry, not a new occurrence)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return bool(
                 conn.scalar(
                     select(func.count()).where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Integer, String, and_, cast, func, or_, select, text
+from sqlalchemy import DateTime, Integer, Row, String, and_, cast, func, or_, select, text
 
 from services.db.schema import accounts, clients, deliveries, delivery_counts, delivery_runs
 from services.db.schema import scheduled_messages as messages
@@ -97,8 +97,10 @@ class DeliveryLogRepository(Repository):
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def stream(self, actor: Actor, batch: int = 5000, **filters) -> Iterator[dict]:
+    def stream(self, actor: Actor, batch: int = 5000, **filters) -> Iterator[Row]:
         """Every delivery under the filters, newest first, from one server-side cursor (for the CSV export).
+
+        Rows, not dicts (attributes as in `page`): a million dicts would cost the export a quarter of its time.
 
         Times come truncated to the minute (what the log shows) in UTC, as a naive datetime on PostgreSQL and
         'YYYY-MM-DD HH:MM' text on SQLite: converting a million of them per export is what would cost the time.
@@ -109,7 +111,7 @@ class DeliveryLogRepository(Repository):
             if conn.dialect.name == "postgresql":
                 # A cursor is planned for its first rows (nested loops); an export reads them all (hash joins).
                 conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-            for partition in conn.execution_options(yield_per=batch).execute(query).mappings().partitions():
+            for partition in conn.execution_options(yield_per=batch).execute(query).partitions():
                 yield from partition
 
     def _summary(self, query, actor: Actor, status=None, message_id=None, coach_id=None, since=None, until=None):

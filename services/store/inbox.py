@@ -58,7 +58,7 @@ class InboxRepository(Repository):
             select(inbox_messages, clients.c.name.label("client"), clients.c.id.label("client_id")), actor, client_id
         )
         order = (inbox_messages.c.created_at.desc(), inbox_messages.c.id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(page_of(query.order_by(*order), limit, offset))
             return [dict(r) for r in rows.mappings()]
 
@@ -69,7 +69,7 @@ class InboxRepository(Repository):
 
     def count(self, actor: Actor, client_id: str | None = None) -> int:
         """How many inbox messages the actor may see (for paging)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.scalar(self._visible(select(func.count()).select_from(inbox_messages), actor, client_id))
 
     def own(self, chat_user_id: str, limit: int = 5) -> list[dict]:

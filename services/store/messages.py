@@ -101,7 +101,7 @@ class MessageRepository(Repository):
     def _by_key(self, actor: Actor, key: str) -> Message | None:
         """The acting coach's message created by this form submission, if any."""
         query = select(messages.c.id).where(messages.c.coach_id == actor.account_id, messages.c.idempotency_key == key)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             message_id = conn.scalar(query)
         return self.get(actor, message_id) if message_id else None
 
@@ -110,7 +110,7 @@ class MessageRepository(Repository):
         query = scoped(select(messages).where(messages.c.id == message_id), messages.c.coach_id, actor)
         if not include_deleted:
             query = query.where(messages.c.deleted_at.is_(None))
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(query).mappings().first()
             if row is None:
                 raise NotFound("No such message.")
@@ -154,7 +154,7 @@ class MessageRepository(Repository):
             query = query.where(messages.c.coach_id == coach_id)
         if search:
             query = query.where(matches_any(search, messages.c.title, messages.c.body))
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             total = conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = conn.execute(page_of(query.order_by(messages.c.created_at.desc(), messages.c.id), limit, offset))
             return [dict(r) for r in rows.mappings()], total
@@ -168,7 +168,7 @@ class MessageRepository(Repository):
             .where(message_recipients.c.message_id.in_(message_ids))
             .group_by(message_recipients.c.message_id)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return {message_id: count for message_id, count in conn.execute(query)}
 
     def update(
@@ -230,7 +230,7 @@ class MessageRepository(Repository):
 
     def qstash_links(self, message_id: str) -> dict[str, str]:
         """Zone group → QStash id for a message."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(qstash_links.c.zone, qstash_links.c.qstash_id).where(qstash_links.c.message_id == message_id)
             )
@@ -238,7 +238,7 @@ class MessageRepository(Repository):
 
     def find_by_qstash_id(self, qstash_id: str) -> str | None:
         """The message behind a QStash id (drift repair and support look-ups)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.scalar(select(qstash_links.c.message_id).where(qstash_links.c.qstash_id == qstash_id))
 
     def upcoming_once_ids(self, after: datetime) -> list[str]:
@@ -246,12 +246,12 @@ class MessageRepository(Repository):
         query = select(messages.c.id).where(
             messages.c.kind == "once", messages.c.status == "scheduled", messages.c.send_at > after
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return list(conn.scalars(query))
 
     def active_recurring_ids(self) -> list[str]:
         """Ids of recurring messages that should have live QStash schedules (drift check)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return list(
                 conn.scalars(
                     select(messages.c.id).where(
