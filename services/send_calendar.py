@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from services import directory, recurrence
 from services.domain import Actor
@@ -35,20 +36,31 @@ class Send:
 
 @dataclass
 class Day:
-    """One day of the viewer's zone and its sends, earliest first."""
+    """One day of the viewer's zone: its counts, and its sends (earliest first), built only when asked for."""
 
     day: date
-    sends: list[Send] = field(default_factory=list)
-
-    @property
-    def recipients(self) -> int:
-        """Recipients over every send of the day (a client reached twice counts twice)."""
-        return sum(s.recipients for s in self.sends)
+    send_count: int = 0
+    recipients: int = 0  # over every send of the day (a client reached twice counts twice)
+    message_ids: set[str] = field(default_factory=set)
+    parts: list[tuple[dict, str, int, list[datetime]]] = field(default_factory=list, repr=False)
 
     @property
     def messages(self) -> int:
         """Distinct messages sending that day."""
-        return len({s.message_id for s in self.sends})
+        return len(self.message_ids)
+
+    def add(self, row: dict, zone: str, recipients: int, instants: list[datetime]) -> None:
+        """Count one message's firings that day to one zone group (the sends are built only if the day is shown)."""
+        self.send_count += len(instants)
+        self.recipients += len(instants) * recipients
+        self.message_ids.add(row["id"])
+        self.parts.append((row, zone, recipients, instants))
+
+    @cached_property
+    def sends(self) -> list[Send]:
+        """Every send of the day, earliest first."""
+        found = [send for part in self.parts for send in _sends(*part)]
+        return sorted(found, key=lambda s: (s.at, s.title, s.zone))
 
 
 @dataclass
@@ -70,27 +82,73 @@ class CalendarService:
         """Coach names for support's rows; None for a coach."""
         return directory.coach_names(self.store, actor)
 
-    def next_days(self, actor: Actor, zone_name: str, coach_id: str | None = None, days: int = DAYS) -> Calendar:
-        """Each day from today to `days` - 1 days ahead in the viewer's zone, with every send it holds."""
+    def next_days(
+        self,
+        actor: Actor,
+        zone_name: str,
+        coach_id: str | None = None,
+        days: int = DAYS,
+    ) -> Calendar:
+        """Each day from today to `days` - 1 days ahead in the viewer's zone, with its counts; a day's sends are
+        built only when read, so thousands of schedules firing many times a day stay cheap to count."""
         viewer = recurrence.zone(zone_name)
         now = self.clock()
         today = now.astimezone(viewer).date()
         end = datetime.combine(today + timedelta(days=days), time(0), viewer)
         calendar = Calendar([Day(today + timedelta(days=n)) for n in range(days)], [])
         audiences = self.store.calendar.audiences(actor, coach_id)
-        series: dict[tuple[str, str], list[recurrence.Occurrence]] = {}
+        walk = _Walk(now, end, viewer, today)
         for row in self.store.calendar.scheduled(actor, coach_id):
             for zone, recipients in _groups(row, audiences).items():
-                times, cut = _times(row, zone, now, end, series)
+                times, cut = walk.times(row, zone)
                 if cut and row["title"] not in calendar.cut_short:
                     calendar.cut_short.append(row["title"])
-                for at in times:
-                    send = Send(at, row["id"], row["title"], row["coach_id"], zone, row["zone_mode"] == "client",
-                                recipients)  # fmt: skip
-                    calendar.days[(at.astimezone(viewer).date() - today).days].sends.append(send)
-        for day in calendar.days:
-            day.sends.sort(key=lambda s: (s.at, s.title, s.zone))
+                for index, instants in walk.by_day(row, zone, times).items():
+                    calendar.days[index].add(row, zone, recipients, instants)
         return calendar
+
+
+def _sends(row: dict, zone: str, recipients: int, instants: list[datetime]) -> list[Send]:
+    """The message's sends at the given instants to one zone group."""
+    each_client = row["zone_mode"] == "client"
+    return [Send(at, row["id"], row["title"], row["coach_id"], zone, each_client, recipients) for at in instants]
+
+
+class _Walk:
+    """The window's firings: one croniter walk per distinct (rule, zone), bucketed by the viewer's day once."""
+
+    def __init__(self, now: datetime, end: datetime, viewer, today: date):
+        self.now, self.end, self.viewer, self.today = now, end, viewer, today
+        self.series: dict[tuple[str, str], list[recurrence.Occurrence]] = {}
+        self.buckets: dict[tuple[str, str], dict[int, list[datetime]]] = {}
+        self.unbounded: dict[tuple[str, str], tuple[list[datetime], bool]] = {}
+
+    def times(self, row: dict, zone: str) -> tuple[list[datetime], bool]:
+        """The instants the message fires in one zone group within (now, end), and whether the list was cut."""
+        if not _unbounded(row):
+            return _times(row, zone, self.now, self.end, self.series)
+        key = (row["cron"], zone)
+        if key not in self.unbounded:  # the same list for every message with no end and no maximum
+            self.unbounded[key] = _times(row, zone, self.now, self.end, self.series)
+        return self.unbounded[key]
+
+    def by_day(self, row: dict, zone: str, times: list[datetime]) -> dict[int, list[datetime]]:
+        """Day index → the message's instants that day; shared by every unbounded message with its rule and zone."""
+        key = (row["cron"], zone)
+        unbounded = _unbounded(row)
+        if unbounded and key in self.buckets:
+            return self.buckets[key]
+        found: dict[int, list[datetime]] = {}
+        for at in times:
+            found.setdefault((at.astimezone(self.viewer).date() - self.today).days, []).append(at)
+        if unbounded:
+            self.buckets[key] = found
+        return found
+
+
+def _unbounded(row: dict) -> bool:
+    """A recurring message with no end date and no maximum: its firings are its rule's, shared with its peers."""
+    return row["kind"] != "once" and row["end_at"] is None and row["max_occurrences"] is None
 
 
 def _groups(row: dict, audiences: dict[tuple, dict[str, int]]) -> dict[str, int]:

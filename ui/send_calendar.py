@@ -11,6 +11,7 @@ from ui import fmt
 
 KEY = "list_cal_day"  # the chosen day (ISO date) in session state
 PER_ROW = 7
+MAX_LISTED = 1000  # rows in a day's table: a browser table of tens of thousands helps nobody
 
 
 @st.fragment
@@ -36,8 +37,11 @@ def show(calendar: CalendarService, account: Account, coach_id: str | None) -> N
         st.caption(f"Fires too often to list every send; shown up to its first 2,000: {names}.")
     day = next(d for d in shown.days if d.day.isoformat() == chosen)
     st.markdown(f"**{day.day:%A %d %B %Y}** · {_summary(day)}")
-    if day.sends:
-        st.dataframe(sends_table(day, account.timezone, calendar.coach_names(actor)), hide_index=True, key="list_cal")
+    if day.send_count:
+        listed = sends_table(day, account.timezone, calendar.coach_names(actor))
+        st.dataframe(listed, hide_index=True, key="list_cal")
+        if day.send_count > len(listed):
+            st.caption(f"The first {len(listed):,} of {day.send_count:,} sends; choose one coach to see fewer.")
 
 
 def _chosen_day(shown: Calendar) -> str:
@@ -45,7 +49,7 @@ def _chosen_day(shown: Calendar) -> str:
     days = [d.day.isoformat() for d in shown.days]
     chosen = st.session_state.get(KEY)
     if chosen not in days:
-        chosen = next((d.day.isoformat() for d in shown.days if d.sends), days[0])
+        chosen = next((d.day.isoformat() for d in shown.days if d.send_count), days[0])
     return chosen
 
 
@@ -56,16 +60,16 @@ def _day_button(column, day: Day, selected: bool) -> None:
         f"{day.day:%a %d %b}", key=f"list_cal_{day.day.isoformat()}", type="primary" if selected else "secondary",
         width="stretch", on_click=st.session_state.__setitem__, args=(KEY, day.day.isoformat()),
     )  # fmt: skip
-    counts = f"{_count(len(day.sends), 'send')}  \n{_count(day.recipients, 'recipient')}"
-    column.caption(counts if day.sends else "no sends")
+    counts = f"{_count(day.send_count, 'send')}  \n{_count(day.recipients, 'recipient')}"
+    column.caption(counts if day.send_count else "no sends")
 
 
 def _summary(day: Day) -> str:
     """'3 sends · 2 messages · 25 recipients'."""
-    if not day.sends:
+    if not day.send_count:
         return "no sends"
     return " · ".join(
-        (_count(len(day.sends), "send"), _count(day.messages, "message"), _count(day.recipients, "recipient"))
+        (_count(day.send_count, "send"), _count(day.messages, "message"), _count(day.recipients, "recipient"))
     )
 
 
@@ -84,7 +88,7 @@ def sends_table(day: Day, zone: str, coach_names: dict[str, str] | None) -> pd.D
             "Fires at": f"{fmt.local(s.at, s.zone)} in {s.zone}" + (" (each client's zone)" if s.each_client else ""),
             "Recipients": s.recipients,
         }
-        for s in day.sends
+        for s in day.sends[:MAX_LISTED]
     ]
     columns = (["Coach"] if coach_names is not None else []) + ["Time", "Message", "Fires at", "Recipients"]
     return pd.DataFrame(rows, columns=columns)
