@@ -162,8 +162,15 @@ def bench_stream(n: int, latency: float, per_minute: int, concurrency: int, loop
     try:
         with tempfile.TemporaryDirectory() as tmp:
             gateway = StreamChatGateway(DEFAULT_KEY, DEFAULT_SECRET, base_url=url)
+            # One process sending inline (FANOUT_INLINE_MAX=0), paced by its own limiter: no QStash here. Across
+            # instances the limit is QStash flow control's (tests/webhook/test_send_rate_two_instances.py).
             services, _coach, message = build(
-                Path(tmp), n, chat=gateway, chat_sends_per_minute=per_minute, fanout_concurrency=concurrency
+                Path(tmp),
+                n,
+                chat=gateway,
+                chat_sends_per_minute=per_minute,
+                fanout_concurrency=concurrency,
+                fanout_inline_max=0,
             )
             seconds, body = fire(services, message)
             assert body["sent"] == n, body
