@@ -42,7 +42,8 @@ def start_server(data_dir: str, workers: int, env: dict):
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe nobody reads: the server logs every attempt, and a full pipe would stall it.
+        stderr=open(Path(data_dir) / "server.log", "w"),  # noqa: SIM115 - closed with the process's directory
     )
     base_url = f"http://127.0.0.1:{port}"
     for _ in range(200):
