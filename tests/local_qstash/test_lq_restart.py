@@ -31,6 +31,8 @@ class Process:
 
     def __init__(self, data_dir: Path, port: int, env: dict) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
+        self.output = data_dir.parent / f"local-qstash-{port}.log"
+        self._log = self.output.open("w")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -49,11 +51,10 @@ class Process:
             ],
             cwd=ROOT,
             env={**os.environ, **env},
-            stdout=subprocess.PIPE,
+            # A file, not a pipe: the server logs every attempt, and a pipe nobody reads would stall it.
+            stdout=self._log,
             stderr=subprocess.STDOUT,
-            text=True,
         )
-        self.first_line = self.proc.stdout.readline()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -63,11 +64,17 @@ class Process:
                 time.sleep(0.05)
         raise AssertionError(f"server did not start: {self.first_line}")
 
+    @property
+    def first_line(self) -> str:
+        """What the server printed first (its banner)."""
+        with self.output.open() as printed:
+            return printed.readline()
+
     def kill(self) -> None:
         """SIGKILL: no chance to clean up."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(5)
-        self.proc.stdout.close()
+        self._log.close()
 
 
 @pytest.fixture
@@ -84,6 +91,7 @@ def spawn(tmp_path, keys, token):
     for proc in procs:
         if proc.proc.poll() is None:
             proc.kill()
+        proc._log.close()
 
 
 def test_cli_prints_where_it_listens_and_no_secret(spawn, keys, token):
