@@ -50,7 +50,7 @@ seek_pager.controls("log", rows, size, number, total, lambda row: (row["updated_
 log_export.controls("log_csv", signature, total, lambda: log.stream(actor, **filters), account.timezone)
 
 if filters["message_id"]:  # replies are per message: shown once one is chosen
-    reply_panel.show(runtime.services().reply_stats, actor, filters["message_id"], "log_replies")
+    reply_panel.show(runtime.services().reply_stats, actor, filters["message_id"], "log_replies", account.timezone)
 
 st.subheader("Retry failed recipients")
 failed = {

@@ -24,12 +24,19 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def table(rows: list[dict]) -> pd.DataFrame:
+def occurrence(slot: str, message, zone: str) -> str:
+    """An occurrence as the viewer reads it: in their zone, or (each client's own zone) the clients' wall clock."""
+    if message.zone_mode == "client" and slot != "once":
+        return f"{slot.replace('T', ' ')} in each client's zone"
+    return fmt.slot(slot, message.timezone, zone)
+
+
+def table(rows: list[dict], message, zone: str) -> pd.DataFrame:
     """One row per occurrence, newest first."""
     return pd.DataFrame(
         [
             {
-                "Occurrence": r["slot"],
+                "Occurrence": occurrence(r["slot"], message, zone),
                 "Sent": r["sent"],
                 "Replied": r["replied"],
                 "Reply rate": f"{r['rate']:.0%}",
@@ -41,10 +48,18 @@ def table(rows: list[dict]) -> pd.DataFrame:
     )
 
 
-def trend_chart(rows: list[dict]) -> alt.Chart:
+def trend_chart(rows: list[dict], message, zone: str) -> alt.Chart:
     """Reply rate per occurrence, oldest to newest."""
     data = pd.DataFrame(
-        [{"occurrence": r["slot"], "rate": r["rate"], "replied": r["replied"], "sent": r["sent"]} for r in rows]
+        [
+            {
+                "occurrence": occurrence(r["slot"], message, zone),
+                "rate": r["rate"],
+                "replied": r["replied"],
+                "sent": r["sent"],
+            }
+            for r in rows
+        ]
     )
     return (
         alt.Chart(data)
@@ -58,19 +73,21 @@ def trend_chart(rows: list[dict]) -> alt.Chart:
     )
 
 
-def show(stats: ReplyStatsService, actor: Actor, message_id: str, prefix: str) -> None:
-    """The replies section of one message (widget keys `<prefix>_…`)."""
+def show(stats: ReplyStatsService, actor: Actor, message_id: str, prefix: str, zone: str) -> None:
+    """The replies section of one message, times in the viewer's `zone` (widget keys `<prefix>_…`)."""
     message = stats.message(actor, message_id)
     rows = stats.occurrences(actor, message.id)
     st.markdown("**Replies**")
     if not rows:
         st.caption("No occurrence has been sent yet.")
         return
-    st.dataframe(table(rows), hide_index=True, key=f"{prefix}_table")
+    st.dataframe(table(rows, message, zone), hide_index=True, key=f"{prefix}_table")
     if message.recurring and len(rows) > 1:
-        st.altair_chart(trend_chart(rows), key=f"{prefix}_trend")
+        st.altair_chart(trend_chart(rows, message, zone), key=f"{prefix}_trend")
     slots = [r["slot"] for r in rows]
-    slot = st.selectbox("Who has not replied to", slots, key=f"{prefix}_slot")
+    slot = st.selectbox(
+        "Who has not replied to", slots, format_func=lambda s: occurrence(s, message, zone), key=f"{prefix}_slot"
+    )
     waiting = stats.not_replied(actor, message.id, slot or slots[0])
     if waiting:
         st.markdown(f"Not replied ({len(waiting)}): " + ", ".join(fmt.literal(c["name"]) for c in waiting))

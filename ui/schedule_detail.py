@@ -36,7 +36,7 @@ def show(schedules: ScheduleService, account: Account, message_id: str) -> None:
             + ("" if not links else " · QStash: " + ", ".join(f"{zone} → `{qid}`" for zone, qid in links.items()))
         )
         services = runtime.services()
-        reply_panel.show(services.reply_stats, actor, message.id, "list_replies")
+        reply_panel.show(services.reply_stats, actor, message.id, "list_replies", account.timezone)
         nudge_panel.show(services.nudges, account, message)
         schedule_actions.show(schedules, account, message)
         if message.status not in ("cancelled", "completed"):

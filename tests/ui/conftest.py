@@ -103,6 +103,7 @@ def as_user(app, seeded):
 
     def log_in(email: str = "coach@example.com") -> AppTest:
         app.session_state["account"] = account(seeded, email)
+        app.session_state["session_token"] = None  # a new sign-in: the previous user's session is not reused
         return app.run()
 
     return log_in
