@@ -38,6 +38,7 @@ from services.reports import ReportService
 from services.schedules import ScheduleService
 from services.send_calendar import CalendarService
 from services.send_flow import plan_send_flow
+from services.send_gate import SendGate
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
@@ -117,6 +118,7 @@ def build_services(
     # One pacer for fan-outs and nudges: together they stay within the provider's limit (the local inbox has none).
     pacer = Pacer(0 if local_inbox else settings.chat_sends_per_minute)
     replies = ReplyService(store, clock, timedelta(hours=settings.reply_window_hours))
+    gate = SendGate(store, scheduler, clock)  # quiet hours and the daily cap, for fan-outs and nudges alike
     nudges = NudgeService(
         store,
         chat,
@@ -125,6 +127,7 @@ def build_services(
         scheduler,
         lease_seconds=settings.claim_lease_seconds,
         deadline_seconds=settings.fanout_deadline_seconds,
+        checks=[gate.nudge_check],
     )
     schedules = ScheduleService(
         store,
@@ -181,6 +184,7 @@ def build_services(
             ),
             metrics=metrics,
             after_occurrence=nudges.schedule,
+            gate=gate,
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),

@@ -127,6 +127,20 @@ class QStashScheduler:
         log.info("QStash: %d chunks published", len(ids), extra={"qstash_message_ids": ids})
         return ids
 
+    def publish_held(self, body: dict, not_before: int, deduplication_id: str) -> str:
+        """Publish sends held for quiet hours as one chunk delivery (ids only), held by QStash until `not_before`."""
+        with _translated_errors("hold the sends for quiet hours"):
+            result = self.client.message.publish_json(
+                url=self.webhook_url + CHUNK_SUFFIX,
+                body=body,
+                headers=self._forward,
+                retries=self.retries,
+                not_before=not_before,
+                deduplication_id=deduplication_id,
+                **self._on_failure,
+            )
+        return result.message_id
+
     def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
         """Publish one occurrence's nudge (ids only) to the nudge route, held by QStash until `not_before`."""
         with _translated_errors("schedule the nudge"):
