@@ -39,6 +39,7 @@ from services.schedules import ScheduleService
 from services.send_calendar import CalendarService
 from services.send_flow import plan_send_flow
 from services.send_gate import SendGate
+from services.send_rule_settings import SendRuleSettings
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
@@ -76,6 +77,7 @@ class Services:
     alerts: AlertService  # alert checks (the webhook's /api/alerts/check) and the dashboard's banner
     failure_callbacks: FailureCallbacks  # the webhook's QStash failure-callback route
     health: HealthService  # Health page
+    send_rules: SendRuleSettings  # the coach's quiet hours and daily cap (Message Scheduler page)
     qstash_base_url: str | None
     metrics: Metrics  # the webhook's Prometheus metrics (GET /metrics)
 
@@ -200,6 +202,7 @@ def build_services(
         alerts=alerts,
         failure_callbacks=FailureCallbacks(store, alerts, registrar.delete_schedules),
         health=HealthService(store, scheduler, chat, clock),
+        send_rules=SendRuleSettings(store),
     )
 
 

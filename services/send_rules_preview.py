@@ -14,16 +14,17 @@ _STAMP = "%a %d %b %H:%M"
 _PAGE = 500
 
 
-def notes(store: Store, account: Account, quiet_action: str, audience: list[Client], times: list) -> list[str]:
-    """Sentences about the first send: who is in quiet hours and when they get it; who it would put over the cap."""
+def notes(
+    store: Store, account: Account, quiet_action: str, audience: list[Client], times: list
+) -> tuple[list[str], list[str]]:
+    """(notes, warnings) about the first send: who is in quiet hours and when they get it; who passes the cap."""
     rules = store.send_rules.get(account.id)
     if not audience or not times:
-        return []
+        return [], []
     first = {c.id: next((t.at for t in times if t.group == c.timezone), times[0].at) for c in audience}
-    said = [_quiet(rules, quiet_action, audience, first)]
-    if rules.daily_cap:
-        said.append(_cap(store, account, rules, audience, first))
-    return [s for s in said if s]
+    quiet = _quiet(rules, quiet_action, audience, first)
+    capped = _cap(store, account, rules, audience, first) if rules.daily_cap else None
+    return [quiet] if quiet else [], [capped] if capped else []
 
 
 def _quiet(rules: SendRules, quiet_action: str, audience: list[Client], first: dict[str, datetime]) -> str | None:

@@ -31,7 +31,8 @@ def people(store, coach):
 
 
 def _rule_notes(store, coach, request):
-    return [n for n in preview.build(store, coach, request, NOW).notes if n.startswith(("Quiet", "Daily"))]
+    shown = preview.build(store, coach, request, NOW)
+    return [n for n in shown.notes + shown.warnings if n.startswith(("Quiet", "Daily"))]
 
 
 def test_no_rules_no_notes(store, coach, people):
