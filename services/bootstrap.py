@@ -120,7 +120,9 @@ def build_services(
     # One pacer for fan-outs and nudges: together they stay within the provider's limit (the local inbox has none).
     pacer = Pacer(0 if local_inbox else settings.chat_sends_per_minute)
     replies = ReplyService(store, clock, timedelta(hours=settings.reply_window_hours))
-    gate = SendGate(store, scheduler, clock)  # quiet hours and the daily cap, for fan-outs and nudges alike
+    # One flow-control key per chat app carries its limit to QStash (services/send_flow.py).
+    flow = None if local_inbox else plan_send_flow(**_send_limit(settings))
+    gate = SendGate(store, scheduler, clock, flow)  # quiet hours and the daily cap, for fan-outs and nudges alike
     nudges = NudgeService(
         store,
         chat,
@@ -181,8 +183,7 @@ def build_services(
                 scheduler,
                 settings.fanout_inline_max,
                 settings.fanout_chunk_size,
-                # One flow-control key per chat app carries its limit to QStash (services/send_flow.py).
-                None if local_inbox else plan_send_flow(**_send_limit(settings)),
+                flow,
             ),
             metrics=metrics,
             after_occurrence=nudges.schedule,

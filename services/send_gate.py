@@ -11,6 +11,7 @@ from services.domain import Client, Message
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import MAX_CHUNK
 from services.qstash.port import Scheduler
+from services.send_flow import SendFlow
 from services.send_rules import QUIET_SKIPPED, SendRules, held_reason, local_day
 from services.store import Store
 from services.store.base import Clock
@@ -27,10 +28,11 @@ def held_dedup_id(message_id: str, slot: str, zone: str, until: datetime, client
 class SendGate:
     """Holds or skips sends in quiet hours and skips those over the daily cap; the rest go."""
 
-    def __init__(self, store: Store, scheduler: Scheduler | None, clock: Clock):
+    def __init__(self, store: Store, scheduler: Scheduler | None, clock: Clock, flow: SendFlow | None = None):
         self.store = store
         self.scheduler = scheduler
         self.clock = clock
+        self.flow = flow  # held sends go out as chunk deliveries: under the chat provider's limit like other chunks
 
     def admit(self, message: Message, slot: str, zone: str, jobs: list[tuple[str, Client]]) -> list[tuple[str, Client]]:
         """The claimed (delivery id, client) jobs that may be sent now; the others are held, skipped or released."""
@@ -64,7 +66,7 @@ class SendGate:
                 body = {"messageId": message.id, "coachId": message.coach_id, "zone": zone, "slot": slot}
                 dedup = held_dedup_id(message.id, slot, zone, until, part)
                 # A second after the end: the held rows' lease (to the end itself) has run out by then.
-                self.scheduler.publish_held(body | {"clients": part}, int(until.timestamp()) + 1, dedup)
+                self.scheduler.publish_held(body | {"clients": part}, int(until.timestamp()) + 1, dedup, self.flow)
         except SchedulerUnavailable as exc:
             # Not held: the rows go back to pending and QStash's retry of this firing holds them again.
             log.warning("could not hold %d sends for quiet hours: %s", len(ids), exc.message)

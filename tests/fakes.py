@@ -26,7 +26,7 @@ class RecordingScheduler:
         self.published.append((firing, not_before, deduplication_id))
         return f"msg_{next(self._ids)}"
 
-    def publish_held(self, body: dict, not_before: int, deduplication_id: str) -> str:
+    def publish_held(self, body: dict, not_before: int, deduplication_id: str, flow=None) -> str:
         """Remember one quiet-hours hold publish; returns a fresh QStash-like message id."""
         self.held.append((body, not_before, deduplication_id))
         return f"msg_{next(self._ids)}"

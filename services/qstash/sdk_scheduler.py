@@ -127,8 +127,9 @@ class QStashScheduler:
         log.info("QStash: %d chunks published", len(ids), extra={"qstash_message_ids": ids})
         return ids
 
-    def publish_held(self, body: dict, not_before: int, deduplication_id: str) -> str:
+    def publish_held(self, body: dict, not_before: int, deduplication_id: str, flow: SendFlow | None = None) -> str:
         """Publish sends held for quiet hours as one chunk delivery (ids only), held by QStash until `not_before`."""
+        control = {} if flow is None else {"flow_control": _flow_control(flow)}
         with _translated_errors("hold the sends for quiet hours"):
             result = self.client.message.publish_json(
                 url=self.webhook_url + CHUNK_SUFFIX,
@@ -137,6 +138,7 @@ class QStashScheduler:
                 retries=self.retries,
                 not_before=not_before,
                 deduplication_id=deduplication_id,
+                **control,
                 **self._on_failure,
             )
         return result.message_id
