@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-import pytest
-
 from services import preview
 from services.compose import ScheduleRequest
 from services.send_rules import SendRules
@@ -14,20 +12,6 @@ from tests import factories
 NOW = datetime(2027, 1, 15, 11, 0, tzinfo=UTC)
 # 07:30 in New York = 12:30 UTC: 12:30 in London, 21:30 in Tokyo.
 FIRST = ScheduleRequest(body="Hi", kind="once", send_date=date(2027, 1, 15), send_time=time(7, 30))
-
-
-@pytest.fixture
-def coach(store):
-    return factories.coach(store)  # America/New_York
-
-
-@pytest.fixture
-def people(store, coach):
-    return factories.clients(
-        store,
-        coach,
-        [("Ann Apple", "America/New_York", []), ("Ben Birch", "Europe/London", []), ("Cy Cedar", "Asia/Tokyo", [])],
-    )
 
 
 def _rule_notes(store, coach, request):

@@ -39,20 +39,6 @@ def delivery(store, chat, clock, scheduler):
     return DeliveryService(store, chat, Pacer(0), clock, on_finished=lambda m: None, concurrency=4, gate=gate)
 
 
-@pytest.fixture
-def coach(store):
-    return factories.coach(store)
-
-
-@pytest.fixture
-def people(store, coach):
-    return factories.clients(
-        store,
-        coach,
-        [("Ann Apple", "America/New_York", []), ("Ben Birch", "Europe/London", []), ("Cy Cedar", "Asia/Tokyo", [])],
-    )
-
-
 def _once(store, coach, **extra):
     return store.messages.insert(coach.as_actor(), factories.once_values(store, coach, **extra))
 
