@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import preview
 from services.errors import SchedulerUnavailable, UserError
-from ui import big_send_box, compose_form, fmt, runtime, test_send_box
+from ui import big_send_box, compose_form, fmt, runtime, send_rules_box, test_send_box
 
 account = runtime.require_account()
 schedules = runtime.services().schedules
@@ -40,6 +40,7 @@ with preview_column:
         compose_form.preview_panel(schedules, account, request)
     with st.container(border=True):
         test_send_box.show(runtime.services().test_sends, account, request)
+    send_rules_box.show(runtime.services().send_rules, account)
 
 if clicked or confirmed:
     request.confirm_big = confirmed  # the service asks before a big send; the coach answered Yes above

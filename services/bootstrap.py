@@ -38,6 +38,8 @@ from services.reports import ReportService
 from services.schedules import ScheduleService
 from services.send_calendar import CalendarService
 from services.send_flow import plan_send_flow
+from services.send_gate import SendGate
+from services.send_rule_settings import SendRuleSettings
 from services.sign_in import SignIn
 from services.store import Store
 from services.store.base import Clock, utc_now
@@ -75,6 +77,7 @@ class Services:
     alerts: AlertService  # alert checks (the webhook's /api/alerts/check) and the dashboard's banner
     failure_callbacks: FailureCallbacks  # the webhook's QStash failure-callback route
     health: HealthService  # Health page
+    send_rules: SendRuleSettings  # the coach's quiet hours and daily cap (Message Scheduler page)
     qstash_base_url: str | None
     metrics: Metrics  # the webhook's Prometheus metrics (GET /metrics)
 
@@ -117,6 +120,9 @@ def build_services(
     # One pacer for fan-outs and nudges: together they stay within the provider's limit (the local inbox has none).
     pacer = Pacer(0 if local_inbox else settings.chat_sends_per_minute)
     replies = ReplyService(store, clock, timedelta(hours=settings.reply_window_hours))
+    # One flow-control key per chat app carries its limit to QStash (services/send_flow.py).
+    flow = None if local_inbox else plan_send_flow(**_send_limit(settings))
+    gate = SendGate(store, scheduler, clock, flow)  # quiet hours and the daily cap, for fan-outs and nudges alike
     nudges = NudgeService(
         store,
         chat,
@@ -125,6 +131,7 @@ def build_services(
         scheduler,
         lease_seconds=settings.claim_lease_seconds,
         deadline_seconds=settings.fanout_deadline_seconds,
+        checks=[gate.nudge_check],
     )
     schedules = ScheduleService(
         store,
@@ -176,11 +183,11 @@ def build_services(
                 scheduler,
                 settings.fanout_inline_max,
                 settings.fanout_chunk_size,
-                # One flow-control key per chat app carries its limit to QStash (services/send_flow.py).
-                None if local_inbox else plan_send_flow(**_send_limit(settings)),
+                flow,
             ),
             metrics=metrics,
             after_occurrence=nudges.schedule,
+            gate=gate,
         ),
         webhook_auth=WebhookAuth(
             settings.webhook_auth or ("either" if settings.embedded_qstash else "signature"),
@@ -196,6 +203,7 @@ def build_services(
         alerts=alerts,
         failure_callbacks=FailureCallbacks(store, alerts, registrar.delete_schedules),
         health=HealthService(store, scheduler, chat, clock),
+        send_rules=SendRuleSettings(store),
     )
 
 

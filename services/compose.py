@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from services import recurrence, templates
 from services.domain import Actor, FollowUp, Message
 from services.errors import UserError
+from services.send_rules import QUIET_ACTIONS
 from services.store import Store
 
 MAX_BODY = 5000
@@ -42,6 +43,7 @@ class ScheduleRequest:
     confirm_big: bool = False  # the coach confirmed a big send (many recipients, or more than once a day)
     follow_up_hours: float | None = None  # "if no reply within N hours, send: follow_up_body"; None: no follow-up
     follow_up_body: str = ""
+    quiet_action: str = "hold"  # a send in a client's quiet hours: "hold" until they end, or "skip"
 
 
 def check_text(request: ScheduleRequest) -> tuple[str, str]:
@@ -97,6 +99,8 @@ def validate(
     client_ids = _check_target(store, actor, request)
     _check_personalised_length(store, actor, request, body, client_ids)
     follow_up = _check_follow_up(store, actor, request, client_ids)
+    if request.quiet_action not in QUIET_ACTIONS:
+        raise UserError("Choose to hold or skip sends during a client's quiet hours.", "quiet_action")
     values = {
         "title": title,
         "body": body,
@@ -111,6 +115,7 @@ def validate(
         "max_occurrences": None,
         "status": "scheduled",
         "follow_up": follow_up,
+        "quiet_action": request.quiet_action,
     }
     if request.kind == "once" and request.send_now:
         # Now is the same instant in every zone: one firing, whatever the delivery-time choice said.
@@ -268,6 +273,7 @@ def request_for(message: Message) -> ScheduleRequest:
         end_date=message.end_at.astimezone(zone).date() if message.end_at else None,
         max_occurrences=message.max_occurrences,
         weekdays=[0],
+        quiet_action=message.quiet_action,
     )
     if message.follow_up is not None:
         request.follow_up_hours = message.follow_up.delay_seconds / 3600

@@ -25,6 +25,7 @@ from services.pacing import Pacer
 from services.qstash.port import Scheduler
 from services.recipient_send import RecipientSender
 from services.send_flow import SendFlow
+from services.send_gate import SendGate
 from services.store import Store
 from services.store.base import Clock
 from services.templates import render
@@ -92,6 +93,7 @@ class DeliveryService:
         chunking: Chunking | None = None,
         metrics: Metrics | None = None,
         after_occurrence: Callable[[Message, str, str], None] | None = None,
+        gate: SendGate | None = None,
     ):
         self.store = store
         self.chat = chat
@@ -115,6 +117,7 @@ class DeliveryService:
         # Called with (message, slot, zone) once an occurrence's zone group is fully sent, before the occurrence
         # closes (schedules its nudge); SchedulerUnavailable makes QStash retry the firing, which calls it again.
         self.after_occurrence = after_occurrence
+        self.gate = gate  # the coach's quiet hours and daily cap, applied to claimed rows before they are sent
 
     def fire_chunk(self, payload: dict, qstash_message_id: str | None, retried: int) -> Answer:
         """Deliver one chunk of a large fan-out: only its clients' rows that are still unsent."""
@@ -242,6 +245,8 @@ class DeliveryService:
             batch = ids[start : start + self.batch]
             claimed += self.store.deliveries.claim_batch(message.id, message.coach_id, slot, batch, claim)
         jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed]
+        if self.gate is not None:
+            jobs = self.gate.admit(message, slot, zone, jobs)
         outcomes = OutcomeBuffer(self.store, self.batch, on_recorded=self.counted.recorder(message, zone, slot))
         try:
             sender = self.sender if only is None else self.chunk_sender
@@ -325,10 +330,12 @@ class DeliveryService:
         # Only this zone group's recipients: other groups of the same slot answer for themselves.
         counts = self.store.deliveries.slot_counts(message.id, slot, recipient_ids)
         unfinished = counts.get("pending", 0) + counts.get("in_flight", 0)
-        left = unfinished
-        if whole_slot and not unfinished:
+        # Rows held for quiet hours are not this request's to retry (their own QStash message sends them), but the
+        # occurrence is not over, nor its nudge due, until they have gone.
+        left = unfinished + counts.get("held", 0)
+        if whole_slot and not left:
             everything = self.store.deliveries.slot_counts(message.id, slot)
-            left = everything.get("pending", 0) + everything.get("in_flight", 0)
+            left = everything.get("pending", 0) + everything.get("in_flight", 0) + everything.get("held", 0)
         if not left and self.after_occurrence is not None:
             try:
                 self.after_occurrence(message, slot, zone)
@@ -347,6 +354,8 @@ class DeliveryService:
             "skipped": counts.get("skipped", 0),
             "pending": unfinished,
         }
+        if counts.get("held"):
+            body["held"] = counts["held"]
         if not unfinished:
             return Answer(200, body)
         if counts.get("in_flight", 0):  # rows held by another live worker: retry once its lease can have run out

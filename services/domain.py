@@ -98,6 +98,7 @@ class Message:
     idempotency_key: str | None = None  # the compose-form submission that created it
     deleted_at: datetime | None = None  # deleted from the lists; the delivery history stays
     follow_up: FollowUp | None = None  # the nudge to those who have not replied (table message_follow_ups)
+    quiet_action: str = "hold"  # a send in a client's quiet hours: "hold" until they end, or "skip"
 
     @property
     def recurring(self) -> bool:

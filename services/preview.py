@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from services import compose, recurrence, templates
+from services import compose, recurrence, send_rules_preview, templates
 from services.domain import Account, Client
 from services.errors import UserError
 from services.store import Store
@@ -58,7 +58,9 @@ def build(
     else:
         sentence, times, warnings = _recurring(request, zone_name, groups, shown, now)
     sample_name, sample_text = _sample(request.body, audience, account.display_name, warnings)
-    notes = _notes(request, zone_name)
+    rule_notes, rule_warnings = send_rules_preview.notes(store, account, request.quiet_action, audience, times)
+    notes = _notes(request, zone_name) + rule_notes
+    warnings += rule_warnings
     if request.kind == "cron":
         frequent, notes = _cron_notes(request, zone_name, now, min_interval, notes)
     else:

@@ -18,11 +18,17 @@ class RecordingScheduler:
         self.schedules_by_id: dict[str, SimpleNamespace] = {}
         self.cancelled: list[str] = []
         self.nudges: list[tuple[dict, int, str]] = []
+        self.held: list[tuple[dict, int, str]] = []
         self._ids = itertools.count(1)
 
     def publish(self, firing: Firing, not_before: int | None, deduplication_id: str) -> str:
         """Remember one firing; returns a fresh QStash-like message id."""
         self.published.append((firing, not_before, deduplication_id))
+        return f"msg_{next(self._ids)}"
+
+    def publish_held(self, body: dict, not_before: int, deduplication_id: str, flow=None) -> str:
+        """Remember one quiet-hours hold publish; returns a fresh QStash-like message id."""
+        self.held.append((body, not_before, deduplication_id))
         return f"msg_{next(self._ids)}"
 
     def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:

@@ -13,6 +13,7 @@ from services.compose import FOLLOW_UP_HOURS, MAX_BODY, TEMPLATE_FIELDS, Schedul
 from services.domain import Account, Actor
 from services.errors import UserError
 from services.schedules import ScheduleService
+from services.send_rules import QUIET_ACTIONS
 from ui import compose_presets, fmt, saved_texts
 
 KINDS = {"once": "Once", "now": "Send now", "daily": "Daily", "weekly": "Weekly", "cron": "Custom (cron)"}
@@ -37,6 +38,7 @@ FIELD_LABELS = {
     "confirm_frequent": "Frequency",
     "follow_up_hours": "Follow up after",
     "follow_up_body": "Follow-up text",
+    "quiet_action": "During a client's quiet hours",
 }
 DEFAULT_FOLLOW_UP_HOURS = 24
 
@@ -66,6 +68,7 @@ def load(prefix: str, request: ScheduleRequest) -> None:
         "weekdays": list(request.weekdays),
         "follow_up": request.follow_up_hours is not None,
         "follow_up_body": request.follow_up_body,
+        "quiet_action": request.quiet_action,
     }
     if request.follow_up_hours is not None:
         values["follow_up_hours"] = int(request.follow_up_hours)
@@ -144,6 +147,14 @@ def form(
     if request.zone_mode == "coach":  # in each client's own zone there is no zone to pick
         request.timezone = zone_picker("Time zone", f"{prefix}_zone", account.timezone)
     _follow_up(prefix, request)
+    request.quiet_action = st.radio(
+        "During a client's quiet hours",
+        list(QUIET_ACTIONS),
+        format_func=QUIET_ACTIONS.get,
+        key=f"{prefix}_quiet_action",
+        horizontal=True,
+        help="Quiet hours are set on your account and apply in each client's own time zone.",
+    )
     if schedules.sends_too_often(account, request):
         minutes = int(schedules.min_interval.total_seconds() // 60)
         request.confirm_frequent = st.checkbox(

@@ -112,6 +112,8 @@ scheduled_messages = Table(
     Column("idempotency_key", String(64)),
     # Deleted from the lists, kept for the delivery history (runs and deliveries cascade on a real delete).
     Column("deleted_at", UTCDateTime),
+    # A send that falls in a client's quiet hours: "hold" until they end, or "skip" it.
+    Column("quiet_action", String(8), nullable=False, server_default="hold"),
     UniqueConstraint("coach_id", "idempotency_key", name="uq_scheduled_messages_coach_idempotency"),
     CheckConstraint(_in("target", TARGETS), name="target"),
     CheckConstraint(_in("kind", KINDS), name="kind"),
@@ -182,6 +184,9 @@ deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    # The client's local day this send was counted against the coach's daily cap (set once, so a retry does not
+    # count it again).
+    Column("counted_day", String(10)),
     # The duplicate guard: one row per (message, occurrence slot, client).
     UniqueConstraint("message_id", "slot", "client_id", name="uq_deliveries_message_slot_client"),
     CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
@@ -409,4 +414,26 @@ test_send_gates = Table(
     metadata,
     Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("last_at", UTCDateTime, nullable=False),
+)
+
+
+# A coach's quiet hours (local to each client) and daily cap per client, across all their schedules.
+coach_send_rules = Table(
+    "coach_send_rules",
+    metadata,
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("quiet_start", String(5)),  # "21:00"; both NULL: no quiet hours
+    Column("quiet_end", String(5)),
+    Column("daily_cap", Integer),  # NULL: no cap
+    CheckConstraint("(quiet_start IS NULL) = (quiet_end IS NULL)", name="quiet_pair"),
+    CheckConstraint("daily_cap IS NULL OR daily_cap > 0", name="daily_cap"),
+)
+
+# Sends counted per (client, local day) against the cap: one conditional upsert takes a place or finds none.
+client_day_counts = Table(
+    "client_day_counts",
+    metadata,
+    Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("n", Integer, nullable=False),
 )

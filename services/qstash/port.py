@@ -57,6 +57,10 @@ class Scheduler(Protocol):
         """Publish fan-out chunks (JSON body, deduplication id) to the chunk endpoint in one batch, each under
         the deployment's flow control if given; their ids."""
 
+    def publish_held(self, body: dict, not_before: int, deduplication_id: str, flow: SendFlow | None = None) -> str:
+        """Publish sends held for quiet hours to the chunk endpoint, not before a unix time, under the flow control
+        if given; the QStash message id."""
+
     def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
         """Publish one occurrence's nudge to the nudge route, not before a unix time; returns the QStash message id."""
 

@@ -127,16 +127,30 @@ class QStashScheduler:
         log.info("QStash: %d chunks published", len(ids), extra={"qstash_message_ids": ids})
         return ids
 
+    def publish_held(self, body: dict, not_before: int, deduplication_id: str, flow: SendFlow | None = None) -> str:
+        """Publish sends held for quiet hours as one chunk delivery (ids only), held by QStash until `not_before`."""
+        control = {} if flow is None else {"flow_control": _flow_control(flow)}
+        when = (not_before, deduplication_id)
+        return self._publish_later(
+            CHUNK_SUFFIX, body, when, "hold the sends for quiet hours", **control, **self._on_failure
+        )
+
     def publish_nudge(self, body: dict, not_before: int, deduplication_id: str) -> str:
         """Publish one occurrence's nudge (ids only) to the nudge route, held by QStash until `not_before`."""
-        with _translated_errors("schedule the nudge"):
+        return self._publish_later(NUDGE_SUFFIX, body, (not_before, deduplication_id), "schedule the nudge")
+
+    def _publish_later(self, suffix: str, body: dict, when: tuple[int, str], action: str, **extra) -> str:
+        """Publish to a route of the webhook; when = (not_before, deduplication id); the QStash message id."""
+        not_before, deduplication_id = when
+        with _translated_errors(action):
             result = self.client.message.publish_json(
-                url=self.webhook_url + NUDGE_SUFFIX,
+                url=self.webhook_url + suffix,
                 body=body,
                 headers=self._forward,
                 retries=self.retries,
                 not_before=not_before,
                 deduplication_id=deduplication_id,
+                **extra,
             )
         return result.message_id
 

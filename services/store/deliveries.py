@@ -12,6 +12,7 @@ from services.store import audit, batch_sql
 from services.store.base import Repository, new_id
 from services.store.claims import free_to_claim
 from services.store.in_list import one_of
+from services.store.send_rules import QUIET_OWNER
 from services.store.upsert import insert_ignoring_conflicts
 
 _REOPEN_BATCH = 10_000  # ids per statement: SQLite allows 32,766 parameters
@@ -174,23 +175,25 @@ class DeliveryRepository(Repository):
             return result.rowcount
 
     def slot_counts(self, message_id: str, slot: str, client_ids: list[str] | None = None) -> dict[str, int]:
-        """Status → count for one occurrence (optionally of some clients); live claims count as 'in_flight'."""
+        """Status → count for one occurrence (optionally of some clients); live claims count as 'in_flight', rows
+        held for quiet hours as 'held'."""
         now = self.clock()
-        held = and_(
+        leased = and_(
             deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None), deliveries.c.lease_until >= now
         )
+        quiet = and_(leased, deliveries.c.claimed_by == QUIET_OWNER)
         with self.read() as conn:
             query = (
-                select(deliveries.c.status, held.label("held"), func.count())
+                select(deliveries.c.status, leased.label("leased"), quiet.label("quiet"), func.count())
                 .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
-                .group_by(deliveries.c.status, "held")
+                .group_by(deliveries.c.status, "leased", "quiet")
             )
             if client_ids is not None:
                 query = query.where(one_of(deliveries.c.client_id, client_ids, conn.dialect.name))
             rows = conn.execute(query)
             counts: dict[str, int] = {}
-            for status, is_held, n in rows:
-                key = "in_flight" if is_held else status
+            for status, is_leased, is_quiet, n in rows:
+                key = "held" if is_quiet else "in_flight" if is_leased else status
                 counts[key] = counts.get(key, 0) + n
         return counts
 
@@ -207,7 +210,7 @@ class DeliveryRepository(Repository):
                     sent=counts.get("sent", 0),
                     failed=counts.get("failed", 0),
                     skipped=counts.get("skipped", 0),
-                    pending=counts.get("pending", 0) + counts.get("in_flight", 0),
+                    pending=counts.get("pending", 0) + counts.get("in_flight", 0) + counts.get("held", 0),
                 )
             )
 

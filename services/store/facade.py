@@ -22,6 +22,7 @@ from services.store.ops_stats import OpsStatsRepository
 from services.store.replies import ReplyRepository
 from services.store.reports import ReportRepository
 from services.store.send_calendar import CalendarRepository
+from services.store.send_rules import SendRuleRepository
 from services.store.test_sends import TestSendRepository
 from services.store.web_sessions import WebSessionRepository
 
@@ -52,6 +53,7 @@ class Store:
         self.ops = OpsStatsRepository(engine, clock)
         self.calendar = CalendarRepository(engine, clock)
         self.test_sends = TestSendRepository(engine, clock)
+        self.send_rules = SendRuleRepository(engine, clock)
 
     def ping(self) -> bool:
         """True when the database answers (health checks)."""
