@@ -11,6 +11,8 @@ Row-level security with no policy, as 0008 does for its tables: through Supabase
 import sqlalchemy as sa
 from alembic import op
 
+from services.db.row_security import secure_tables
+
 revision = "0009s"
 down_revision = "0008"
 branch_labels = None
@@ -33,18 +35,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_web_sessions_account_id"), "web_sessions", ["account_id"])
     op.create_index(op.f("ix_web_sessions_expires_at"), "web_sessions", ["expires_at"])
-    if op.get_context().dialect.name != "postgresql":
-        return
-    op.execute("ALTER TABLE web_sessions ENABLE ROW LEVEL SECURITY")
-    for role in ("anon", "authenticated"):
-        op.execute(
-            f"""DO $$
-BEGIN
-  IF to_regrole('{role}') IS NOT NULL THEN
-    REVOKE ALL ON web_sessions FROM {role};
-  END IF;
-END $$"""
-        )
+    secure_tables(op, ("web_sessions",))
 
 
 def downgrade() -> None:

@@ -11,6 +11,8 @@ Both tables get row-level security with no policy, like 0008 does: through Supab
 import sqlalchemy as sa
 from alembic import op
 
+from services.db.row_security import secure_tables
+
 revision = "0009t"
 down_revision = "0008"
 branch_labels = None
@@ -50,20 +52,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("coach_id", name=op.f("pk_test_send_gates")),
     )
-    if op.get_context().dialect.name != "postgresql":
-        return
-    for table in NEW_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    tables = ", ".join(NEW_TABLES)
-    for role in ("anon", "authenticated"):
-        op.execute(
-            f"""DO $$
-BEGIN
-  IF to_regrole('{role}') IS NOT NULL THEN
-    REVOKE ALL ON {tables} FROM {role};
-  END IF;
-END $$"""
-        )
+    secure_tables(op, NEW_TABLES)
 
 
 def downgrade() -> None:
