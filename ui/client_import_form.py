@@ -14,6 +14,8 @@ from ui import fmt
 PREVIEW_KEY = "clients_import_preview"
 ROUND_KEY = "clients_import_round"  # a new uploader after each import, so the imported file is not offered again
 
+PROBLEMS_LISTED = 20  # problems written out in full under the preview
+
 
 def rows_frame(preview: ImportPreview) -> pd.DataFrame:
     """The rows as read, those with a problem first."""
@@ -85,6 +87,11 @@ def show(clients: ClientService, account: Account, coach_names: dict[str, str] |
     if preview.errors:
         st.error(f"{preview.errors:,} of {len(preview.rows):,} rows have a problem (listed first). Fix them and upload "
                  "the file again: nothing is imported until every row is right.")  # fmt: skip
+        # The table clips long text; each problem in full, so nobody has to widen a column to read it.
+        problems = [r for r in sorted(preview.rows, key=lambda r: r.line) if r.problem][:PROBLEMS_LISTED]
+        st.markdown("\n".join(f"- Line {r.line}: {fmt.literal(r.problem)}" for r in problems))
+        if preview.errors > len(problems):
+            st.caption(f"The first {len(problems)} of {preview.errors:,} problems; the table lists them all.")
     st.button(
         f"Import {len(preview.rows):,} clients",
         key="clients_import_go",

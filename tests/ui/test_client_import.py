@@ -65,6 +65,8 @@ def test_a_file_with_bad_rows_imports_nothing(as_user, seeded):
     assert problems[6] == "The chat id is also on line 3."
     assert list(rows["Line"][:3]) == [4, 5, 6]
     assert any("3 of 5 rows have a problem" in e.value for e in at.error)
+    written_out = [m.value for m in at.markdown if m.value.startswith("- Line ")]
+    assert written_out == [f"- Line 4: {problems[4]}\n- Line 5: {problems[5]}\n- Line 6: {problems[6]}"]
     assert at.button(key="clients_import_go").disabled
     assert names(seeded) == before
 
