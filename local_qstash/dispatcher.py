@@ -195,6 +195,11 @@ class Dispatcher:
     def _observe(self, result: Result, state: str) -> None:
         """Count and log one recorded attempt, with the ids that tie it to the webhook's lines."""
         self._metrics.attempt(state)
+        # A delivered attempt is the normal case: DEBUG, so a burst of 1,000 costs no log formatting at INFO; a
+        # retry is worth INFO and a dead letter a WARNING.
+        level = {"FAILED": logging.WARNING, "DELIVERED": logging.DEBUG}.get(state, logging.INFO)
+        if not log.isEnabledFor(level):
+            return
         row, outcome = result.row, result.outcome
         fields = {
             "qstash_message_id": row["id"],
@@ -203,7 +208,6 @@ class Dispatcher:
             "status": outcome.status,
             "result": state.lower(),
         }
-        level = logging.WARNING if state == "FAILED" else logging.INFO
         why = f": {outcome.error or f'answered {outcome.status}'}" if state != "DELIVERED" else ""
         log.log(level, "delivery %s%s", {"FAILED": "dead-lettered"}.get(state, state.lower()), why, extra=fields)
 
