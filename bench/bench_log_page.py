@@ -7,22 +7,14 @@ AppTest for a coach and for support, first over the empty database and then over
 
 from __future__ import annotations
 
-import argparse
 import io
 import resource
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-
-from qstash import QStash
 
 from bench.apptest_render import quiet_streamlit, render_seconds
-from bench.log_fill import fill
-from bench.scratch_db import scratch_database
-from services.bootstrap import build_services
-from services.config import load_settings
-from services.db.engine import make_engine, migrate
+from bench.log_fill import fill, size_arguments
+from bench.scratch_db import scratch_services
 from ui import log_export
 
 PAGE = "pages/delivery_log.py"
@@ -59,25 +51,10 @@ class Counting(io.RawIOBase):
 
 def main() -> None:
     """Fill, render empty and full, export."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--messages", type=int, default=10000)
-    parser.add_argument("--per", type=int, default=100, help="deliveries per message")
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = size_arguments(__doc__)
     quiet_streamlit()
-    with tempfile.TemporaryDirectory() as tmp, scratch_database("postgresql", Path(tmp)) as url:
-        migrate(url)
-        services = build_services(
-            load_settings(data_dir=Path(tmp)),
-            engine=make_engine(url),
-            qstash_client=QStash("unused", base_url="http://127.0.0.1:9", retry=False),  # the page publishes nothing
-        )
+    with scratch_services() as (services, coach, other, support):
         store = services.store
-        coach = store.accounts.insert(None, "a@example.com", "Coach A", "UTC", "coach", None)
-        other = store.accounts.insert(None, "b@example.com", "Coach B", "UTC", "coach", None)
-        support = store.accounts.insert(None, "s@example.com", "Support", "UTC", "support", None)
         empty = {
             who: render_seconds(services, acc, PAGE, args.rounds)
             for who, acc in (("coach", coach), ("support", support))
@@ -113,7 +90,6 @@ def main() -> None:
             f"(goal < 100 MB); baseline, reading the same rows alone: {reading:.1f} s = {rows / reading:,.0f} rows/s "
             f"(ratio {seconds / reading:.2f}x)"
         )
-        store.engine.dispose()
 
 
 if __name__ == "__main__":
