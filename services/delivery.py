@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from services.batch_send import send_in_batches
 from services.chat.port import ChatGateway, ChatUser, OutgoingMessage
 from services.delivery_metrics import FanoutMetrics
 from services.delivery_outcome import close_occurrence
-from services.domain import Client, Message
+from services.domain import Account, Client, Message
 from services.errors import SchedulerUnavailable
 from services.fanout_chunks import chunk_bodies, chunk_clients, chunk_key
 from services.fanout_outcomes import OutcomeBuffer
@@ -28,9 +29,11 @@ from services.send_flow import SendFlow
 from services.send_gate import SendGate
 from services.store import Store
 from services.store.base import Clock
+from services.store.deliveries import RunStart
 from services.templates import render
 
 log = logging.getLogger(__name__)
+ONCE = "once"  # the slot of a one-time message's only occurrence
 DEADLINE_RETRY_AFTER = 1  # seconds before QStash continues a fan-out the deadline cut short
 
 
@@ -164,19 +167,23 @@ class DeliveryService:
         refused = self._refusal(message, firing.coach_id, retrying=firing.slot is not None)
         if refused is not None:
             return refused
+        coach = self.store.accounts.get(message.coach_id)
+        if not coach.active:
+            return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
         zone = firing.zone or message.timezone
         slot = self._slot(message, zone, firing.slot, qstash_message_id, signed_at)
         if slot is None:
             return permanent("unknown occurrence slot")
         logs.bind(slot=slot, zone=zone)
-        if not self.store.deliveries.slot_started(message.id, slot) and self._ended(message):
+        if self._ended(message) and not self.store.deliveries.slot_started(message.id, slot):
             close_occurrence(self.store, message, ended=True, on_finished=self.on_finished)
             return Answer(200, {"skipped": "message has ended"})
         with self.metrics.fanout.time():
-            return self._deliver(message, zone, slot, qstash_message_id, retried, deadline, only)
+            run = RunStart(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
+            return self._deliver(message, coach, run, deadline, only)
 
     def _refusal(self, message: Message | None, coach_id: str, retrying: bool = False) -> Answer | None:
-        """Why this firing sends nothing (unknown, foreign, inactive message or coach), or None to go on."""
+        """Why this firing sends nothing (unknown, foreign or inactive message), or None to go on."""
         if message is None:
             return permanent("unknown message")
         if message.coach_id != coach_id:
@@ -185,8 +192,6 @@ class DeliveryService:
         # occurrence after support reopened the rows (its counts were read first), and the retry must still send.
         if message.status != "scheduled" and not (retrying and message.status == "completed"):
             return Answer(200, {"skipped": f"message is {message.status}"})
-        if not self.store.accounts.get(message.coach_id).active:
-            return Answer(200, {"skipped": "coach account is inactive"})  # nothing goes out in their name
         return None
 
     def _slot(
@@ -195,12 +200,12 @@ class DeliveryService:
         """The occurrence this firing stands for, from the store or signed data, never from a header alone."""
         if asked is not None:  # support's retry of a past occurrence: only one that already has rows
             return asked if self.store.deliveries.slot_started(message.id, asked) else None
+        if not message.recurring:  # one occurrence, whichever attempt this is
+            return ONCE
         # A retry is signed afresh (a later iat), so it takes the slot its first attempt recorded.
         earlier = self.store.deliveries.slot_of_qstash_message(qstash_message_id) if qstash_message_id else None
         if earlier:
             return earlier[0]
-        if not message.recurring:
-            return "once"
         return recurrence.previous_slot(message.cron, zone, signed_at or self.clock()).slot
 
     def _ended(self, message: Message) -> bool:
@@ -214,16 +219,10 @@ class DeliveryService:
         )
 
     def _deliver(
-        self,
-        message: Message,
-        zone: str,
-        slot: str,
-        qstash_message_id: str | None,
-        retried: int,
-        deadline: float,
-        only: list[str] | None = None,
+        self, message: Message, coach: Account, run: RunStart, deadline: float, only: list[str] | None = None
     ) -> Answer:
         """Resolve recipients (a chunk's: only those), claim their rows, send until the deadline, record, answer."""
+        slot, zone = run.slot, run.zone
         recipients = [
             c for c in self.store.clients.recipients(message) if message.zone_mode == "coach" or c.timezone == zone
         ]
@@ -232,16 +231,17 @@ class DeliveryService:
             recipients = [c for c in recipients if c.id in wanted]
         skipped = {c.id: "client is inactive" for c in recipients if not c.active}
         active = {c.id: c for c in recipients if c.active}
-        run_id = self.store.deliveries.start_run(message.id, message.coach_id, qstash_message_id, retried, slot, zone)
-        logs.bind(run_id=run_id)
-        if only is None and self.chunking.applies(len(active)):
-            return self._publish_chunks(message, zone, slot, run_id, list(active), skipped)
-        if skipped:
-            self.store.deliveries.ensure_rows(message.id, message.coach_id, slot, [], skipped)
-        claim = (qstash_message_id or run_id, retried, run_id, self.lease)
         ids = list(active)
-        claimed = []
-        for start in range(0, len(ids), self.batch):
+        if only is None and self.chunking.applies(len(ids)):
+            run_id = self.store.deliveries.start_run(**dataclasses.asdict(run))
+            logs.bind(run_id=run_id)
+            return self._publish_chunks(message, zone, slot, run_id, ids, skipped)
+        # One transaction opens the run, records the skipped and claims the first batch; larger audiences claim
+        # the rest a batch at a time.
+        run_id, claimed = self.store.deliveries.start_claimed_run(run, ids[: self.batch], skipped, self.lease)
+        logs.bind(run_id=run_id)
+        claim = (run.qstash_message_id or run_id, run.retried, run_id, self.lease)
+        for start in range(self.batch, len(ids), self.batch):
             batch = ids[start : start + self.batch]
             claimed += self.store.deliveries.claim_batch(message.id, message.coach_id, slot, batch, claim)
         jobs = [(delivery_id, active[client_id]) for delivery_id, client_id in claimed]
@@ -250,7 +250,7 @@ class DeliveryService:
         outcomes = OutcomeBuffer(self.store, self.batch, on_recorded=self.counted.recorder(message, zone, slot))
         try:
             sender = self.sender if only is None else self.chunk_sender
-            finished = self._send_all(message, slot, jobs, deadline, outcomes, sender)
+            finished = self._send_all(message, coach, slot, jobs, deadline, outcomes, sender)
         finally:
             outcomes.flush()  # before any release: a tried row's recorded outcome is what releases it
         if not finished:
@@ -286,6 +286,7 @@ class DeliveryService:
     def _send_all(
         self,
         message: Message,
+        coach: Account,
         slot: str,
         jobs: list[tuple[str, Client]],
         deadline: float,
@@ -293,7 +294,6 @@ class DeliveryService:
         recipient_sender: RecipientSender,
     ) -> bool:
         """Send each (delivery id, client) with bounded concurrency; False when the deadline left some unsent."""
-        coach = self.store.accounts.get(message.coach_id)
         sender = ChatUser(coach.chat_user_id, coach.display_name)
         if jobs:
             self.chat.prepare_users([sender] + [ChatUser(c.chat_user_id, c.name) for _, c in jobs])
@@ -344,8 +344,8 @@ class DeliveryService:
                 log.warning("nudge of %s/%s not scheduled: %s", message.id, slot, exc.message)
                 self.store.deliveries.finish_run(run_id, "retry", counts)
                 return Answer(503, {"messageId": message.id, "slot": slot, "error": "nudge not scheduled"})
-        self.store.deliveries.finish_run(run_id, "retry" if unfinished else "done", counts)
-        close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=left)
+        run = (run_id, "retry" if unfinished else "done", counts)
+        close_occurrence(self.store, message, ended=False, on_finished=self.on_finished, unfinished=left, run=run)
         body = {
             "messageId": message.id,
             "slot": slot,

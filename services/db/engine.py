@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -99,6 +101,19 @@ def make_engine(url: str, *, pooler: bool | None = None, pool_size: int = 10) ->
     )
     discard_dropped_connections(engine)
     return engine
+
+
+@contextmanager
+def single_statement(engine: Engine) -> Iterator[Connection]:
+    """A unit of work that is one write statement: on PostgreSQL in autocommit, where the statement is its own
+    transaction, atomic as it is, without BEGIN and COMMIT (two round trips of three); on SQLite in BEGIN IMMEDIATE,
+    as every write there (a write that upgrades a read lock can fail at once instead of waiting its turn)."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def read_connection(engine: Engine) -> Connection:

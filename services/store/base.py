@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, or_
 from sqlalchemy.sql import Select
 
-from services.db.engine import read_connection
+from services.db.engine import read_connection, single_statement
 from services.domain import Actor
 
 Clock = Callable[[], datetime]
@@ -35,6 +36,10 @@ class Repository:
     def read(self) -> Connection:
         """A connection for reads (`with self.read() as conn:`), outside a transaction; writes use engine.begin()."""
         return read_connection(self.engine)
+
+    def single_statement(self) -> AbstractContextManager[Connection]:
+        """A unit of work for one write statement (`with self.single_statement() as conn:`): see engine."""
+        return single_statement(self.engine)
 
 
 def scoped(query: Select, coach_column, actor: Actor) -> Select:

@@ -181,22 +181,25 @@ class ClientRepository(Repository):
             return conn.scalar(scoped(select(func.count()).select_from(clients), clients.c.coach_id, actor))
 
     def recipients(self, message: Message) -> list[Client]:
-        """Every client the message targets now, active or not (the caller skips inactive ones)."""
-        query = select(clients.c.id).where(clients.c.coach_id == message.coach_id).order_by(clients.c.id)
+        """Every client the message targets now, active or not (the caller skips inactive ones), by id."""
+        audience = select(clients.c.id).where(clients.c.coach_id == message.coach_id)
         if message.target == "tag":
-            query = query.where(
+            audience = audience.where(
                 clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == message.target_tag))
             )
         elif message.target == "clients":
-            query = query.where(
+            audience = audience.where(
                 clients.c.id.in_(
                     select(message_recipients.c.client_id).where(message_recipients.c.message_id == message.id)
                 )
             )
-        owner = Actor(message.coach_id, "coach")
+        # Two statements whatever the audience's size: its rows, then its tags (a fan-out runs this per firing).
         with self.read() as conn:
-            ids = list(conn.scalars(query))
-        return self.get_many(owner, ids)
+            rows = conn.execute(select(clients).where(clients.c.id.in_(audience)).order_by(clients.c.id)).all()
+            tags = defaultdict(list)
+            for client_id, tag in conn.execute(select(client_tags).where(client_tags.c.client_id.in_(audience))):
+                tags[client_id].append(tag)
+        return [_client(row, tags[row.id]) for row in rows]
 
     def zones_of(self, message: Message) -> list[str]:
         """Distinct zones of the message's active recipients (one QStash schedule each)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import Connection, and_, case, func, insert, select
 
 from services.db.schema import deliveries, delivery_runs
+from services.db.schema import scheduled_messages as messages
 from services.store import audit, batch_sql
 from services.store.base import Repository, new_id
 from services.store.claims import free_to_claim
@@ -17,6 +20,26 @@ from services.store.upsert import insert_ignoring_conflicts
 
 _REOPEN_BATCH = 10_000  # ids per statement: SQLite allows 32,766 parameters
 _REOPENED = (deliveries.c.id, deliveries.c.message_id, deliveries.c.coach_id, deliveries.c.slot, deliveries.c.client_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunStart:
+    """What a webhook run is about: one firing (or chunk) of one message's occurrence, as QStash delivered it."""
+
+    message_id: str
+    coach_id: str
+    qstash_message_id: str | None
+    retried: int
+    slot: str
+    zone: str | None
+
+
+class MessageProgress(NamedTuple):
+    """A message's counters over all its occurrences."""
+
+    sent: int
+    failed: int
+    occurrences: int
 
 
 class DeliveryRepository(Repository):
@@ -37,26 +60,40 @@ class DeliveryRepository(Repository):
         self, message_id: str, coach_id: str, qstash_message_id: str | None, retried: int, slot: str, zone: str | None
     ) -> str:
         """Open a run row for this webhook call."""
-        run_id = new_id()
+        run = RunStart(message_id, coach_id, qstash_message_id, retried, slot, zone)
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(delivery_runs).values(
-                    id=run_id,
-                    message_id=message_id,
-                    coach_id=coach_id,
-                    qstash_message_id=qstash_message_id,
-                    retried=retried,
-                    slot=slot,
-                    zone=zone,
-                    started_at=self.clock(),
-                )
-            )
+            return self._insert_run(conn, run)
+
+    def start_claimed_run(
+        self, run: RunStart, client_ids: list[str], skipped: dict[str, str], lease: timedelta
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Open the run, record the skipped rows and create-and-claim these clients' rows, in one transaction;
+        (run id, claimed (delivery id, client id)). The claim's owner is the QStash message id, else the run id."""
+        with self.engine.begin() as conn:
+            run_id = self._insert_run(conn, run)
+            self._ensure(conn, run.message_id, run.coach_id, run.slot, [], skipped)
+            claim = (run.qstash_message_id or run_id, run.retried, run_id, lease)
+            return run_id, self._claim(conn, run.message_id, run.coach_id, run.slot, client_ids, claim)
+
+    def _insert_run(self, conn: Connection, run: RunStart) -> str:
+        """Insert a run row; its id."""
+        run_id = new_id()
+        conn.execute(insert(delivery_runs).values(id=run_id, started_at=self.clock(), **dataclasses.asdict(run)))
         return run_id
 
     def ensure_rows(
         self, message_id: str, coach_id: str, slot: str, pending: list[str], skipped: dict[str, str]
     ) -> int:
         """Create the (message, slot, client) rows that do not exist yet; existing rows are left alone."""
+        with self.engine.begin() as conn:
+            return self._ensure(conn, message_id, coach_id, slot, pending, skipped)
+
+    def _ensure(
+        self, conn: Connection, message_id: str, coach_id: str, slot: str, pending: list[str], skipped: dict[str, str]
+    ) -> int:
+        """ensure_rows inside the caller's transaction."""
+        if not (pending or skipped):
+            return 0
         now = self.clock()
         base = {
             "message_id": message_id,
@@ -68,13 +105,12 @@ class DeliveryRepository(Repository):
         }
         rows = [dict(base, id=new_id(), client_id=c, status="pending", last_error=None) for c in pending]
         rows += [dict(base, id=new_id(), client_id=c, status="skipped", last_error=why) for c, why in skipped.items()]
-        with self.engine.begin() as conn:
-            return insert_ignoring_conflicts(
-                conn,
-                deliveries,
-                rows,
-                count_where=((deliveries.c.message_id == message_id) & (deliveries.c.slot == slot)),
-            )
+        return insert_ignoring_conflicts(
+            conn,
+            deliveries,
+            rows,
+            count_where=((deliveries.c.message_id == message_id) & (deliveries.c.slot == slot)),
+        )
 
     def claim(
         self, message_id: str, slot: str, owner: str, retried: int, run_id: str, lease: timedelta
@@ -113,6 +149,19 @@ class DeliveryRepository(Repository):
         Same result as `ensure_rows` + `claim` limited to these clients: new rows and free pending rows are taken,
         rows held by someone else or already finished are not. Sorted so concurrent callers lock rows in one order.
         """
+        with self.engine.begin() as conn:
+            return self._claim(conn, message_id, coach_id, slot, client_ids, claim)
+
+    def _claim(
+        self,
+        conn: Connection,
+        message_id: str,
+        coach_id: str,
+        slot: str,
+        client_ids: list[str],
+        claim: tuple[str, int, str, timedelta],
+    ) -> list[tuple[str, str]]:
+        """claim_batch inside the caller's transaction."""
         owner, retried, run_id, lease = claim
         if not client_ids:
             return []
@@ -120,16 +169,16 @@ class DeliveryRepository(Repository):
         ordered = sorted(client_ids)
         params = {"message_id": message_id, "coach_id": coach_id, "slot": slot, "owner": owner, "retried": retried}
         params |= {"run_id": run_id, "lease_until": now + lease, "now": now}
-        with self.engine.begin() as conn:
-            dialect = conn.dialect.name
-            batch = batch_sql.claim_params(dialect, [new_id() for _ in ordered], ordered)
-            result = conn.execute(batch_sql.claim_statement(dialect), params | batch)
-            return [(row.id, row.client_id) for row in result]
+        dialect = conn.dialect.name
+        batch = batch_sql.claim_params(dialect, [new_id() for _ in ordered], ordered)
+        result = conn.execute(batch_sql.claim_statement(dialect), params | batch)
+        return [(row.id, row.client_id) for row in result]
 
     def record_outcomes(self, sent: list[tuple[str, str]], failed: list[tuple[str, str, bool]]) -> None:
         """Record a batch in one transaction: (delivery id, chat message id) sent; (id, error, permanent) failed."""
         now = self.clock()
-        with self.engine.begin() as conn:
+        # One statement when all were sent (a fan-out's usual batch); failures are one more, in one transaction.
+        with self.single_statement() if not failed else self.engine.begin() as conn:
             if sent:
                 dialect = conn.dialect.name
                 conn.execute(batch_sql.sent_statement(dialect), batch_sql.sent_params(dialect, sent) | {"now": now})
@@ -197,8 +246,11 @@ class DeliveryRepository(Repository):
                 counts[key] = counts.get(key, 0) + n
         return counts
 
-    def finish_run(self, run_id: str, outcome: str, counts: dict[str, int]) -> None:
-        """Close the run with its outcome and per-status totals."""
+    def finish_run(
+        self, run_id: str, outcome: str, counts: dict[str, int], message: tuple[str, dict] | None = None
+    ) -> None:
+        """Close the run with its outcome and per-status totals; with `message` = (id, changes), the message's
+        counters and status are updated in the same transaction."""
         with self.engine.begin() as conn:
             conn.execute(
                 delivery_runs.update()
@@ -213,6 +265,8 @@ class DeliveryRepository(Repository):
                     pending=counts.get("pending", 0) + counts.get("in_flight", 0) + counts.get("held", 0),
                 )
             )
+            if message is not None:
+                conn.execute(messages.update().where(messages.c.id == message[0]).values(**message[1]))
 
     def zones_fired(self, message_id: str) -> set[str]:
         """Zone groups that have had a webhook run (a one-time message is done when all of them have)."""
@@ -221,15 +275,17 @@ class DeliveryRepository(Repository):
                 conn.scalars(select(delivery_runs.c.zone).distinct().where(delivery_runs.c.message_id == message_id))
             )
 
-    def message_totals(self, message_id: str) -> dict[str, int]:
-        """Status → count over all occurrences of a message (for its counters)."""
+    def message_progress(self, message_id: str) -> MessageProgress:
+        """Sent and failed over all occurrences, and how many occurrences have rows: a message's counters, in one
+        statement."""
+        status = deliveries.c.status
+        query = select(
+            func.count(case((status == "sent", 1))),
+            func.count(case((status == "failed", 1))),
+            func.count(func.distinct(deliveries.c.slot)),
+        ).where(deliveries.c.message_id == message_id)
         with self.read() as conn:
-            rows = conn.execute(
-                select(deliveries.c.status, func.count())
-                .where(deliveries.c.message_id == message_id)
-                .group_by(deliveries.c.status)
-            )
-            return dict(rows.all())
+            return MessageProgress(*conn.execute(query).one())
 
     def occurrences_started(self, message_id: str) -> int:
         """How many distinct occurrence slots have delivery rows (for max occurrences)."""

@@ -45,7 +45,7 @@ class InboxRepository(Repository):
         if not rows:
             return set()
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self.single_statement() as conn:
             if conn.dialect.name == "postgresql":
                 names = ("ids", "channels", "coaches", "clients", "texts")
                 params = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))

@@ -43,6 +43,8 @@ _COLUMNS = {f.name for f in fields(Message)} - {
     "follow_up",  # its own table, written beside the row (_write_follow_up)
 }
 
+_FOLLOW_UP_DELAY, _FOLLOW_UP = "follow_up__delay_seconds", "follow_up__body"  # labels of the joined row
+
 
 class MessageRepository(Repository):
     """Reads and writes scheduled messages for the acting coach."""
@@ -107,7 +109,10 @@ class MessageRepository(Repository):
 
     def get(self, actor: Actor, message_id: str, include_deleted: bool = False) -> Message:
         """One message the actor may see (a deleted one only when asked for)."""
-        query = scoped(select(messages).where(messages.c.id == message_id), messages.c.coach_id, actor)
+        follow_ups = message_follow_ups  # at most one per message: joined into the message's row
+        query = select(messages, follow_ups.c.delay_seconds.label(_FOLLOW_UP_DELAY), follow_ups.c.body.label(_FOLLOW_UP))
+        query = query.outerjoin(follow_ups, follow_ups.c.message_id == messages.c.id).where(messages.c.id == message_id)
+        query = scoped(query, messages.c.coach_id, actor)
         if not include_deleted:
             query = query.where(messages.c.deleted_at.is_(None))
         with self.read() as conn:
@@ -119,12 +124,10 @@ class MessageRepository(Repository):
                 .where(message_recipients.c.message_id == message_id)
                 .order_by(message_recipients.c.client_id)
             )
-            follow_up = conn.execute(
-                select(message_follow_ups.c.delay_seconds, message_follow_ups.c.body).where(
-                    message_follow_ups.c.message_id == message_id
-                )
-            ).first()
-            return Message(**dict(row), client_ids=tuple(ids), follow_up=FollowUp(*follow_up) if follow_up else None)
+            columns = dict(row)
+            delay, body = columns.pop(_FOLLOW_UP_DELAY), columns.pop(_FOLLOW_UP)
+            follow_up = FollowUp(delay, body) if delay is not None else None
+            return Message(**columns, client_ids=tuple(ids), follow_up=follow_up)
 
     def get_unscoped(self, message_id: str) -> Message | None:
         """For the webhook, which authorises by the coach id in the signed body (a deleted message is still

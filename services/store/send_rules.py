@@ -20,7 +20,7 @@ class SendRuleRepository(Repository):
 
     def get(self, coach_id: str) -> SendRules:
         """The coach's rules (none set: no quiet hours, no cap)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:  # outside a transaction: on SQLite, not the write lock
             row = conn.execute(select(coach_send_rules).where(coach_send_rules.c.coach_id == coach_id)).first()
         if row is None:
             return SendRules()
