@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from services.db.schema import accounts
@@ -18,6 +18,9 @@ AUDIT_ACTIONS = {
     "role": "account_role",
     "active": "account_active",
 }
+
+
+_BY_ID = select(accounts).where(accounts.c.id == bindparam("account_id"))  # built once: read on every firing
 
 
 def _account(row) -> Account:
@@ -85,7 +88,7 @@ class AccountRepository(Repository):
     def get(self, account_id: str) -> Account:
         """One account by id."""
         with self.read() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+            row = conn.execute(_BY_ID, {"account_id": account_id}).first()
         if row is None:
             raise NotFound("No such account.")
         return _account(row)
@@ -158,7 +161,7 @@ class AccountRepository(Repository):
         if unknown:
             raise ValueError(f"Accounts cannot update {', '.join(sorted(unknown))} here.")
         with self.engine.begin() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+            row = conn.execute(_BY_ID, {"account_id": account_id}).first()
             if row is None:
                 raise NotFound("No such account.")
             changed = {k: v for k, v in values.items() if getattr(row, k) != v}

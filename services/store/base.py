@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import AbstractContextManager
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, or_

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 
 from services.db.schema import client_tags, clients, message_recipients
 from services.domain import Actor, Client, Message
@@ -182,28 +183,38 @@ class ClientRepository(Repository):
 
     def recipients(self, message: Message) -> list[Client]:
         """Every client the message targets now, active or not (the caller skips inactive ones), by id."""
-        audience = select(clients.c.id).where(clients.c.coach_id == message.coach_id)
-        if message.target == "tag":
-            audience = audience.where(
-                clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == message.target_tag))
-            )
-        elif message.target == "clients":
-            audience = audience.where(
-                clients.c.id.in_(
-                    select(message_recipients.c.client_id).where(message_recipients.c.message_id == message.id)
-                )
-            )
+        rows_of, tags_of = _audience_queries(message.target)
+        params = {"coach_id": message.coach_id, "tag": message.target_tag, "message_id": message.id}
         # Two statements whatever the audience's size: its rows, then its tags (a fan-out runs this per firing).
         with self.read() as conn:
-            rows = conn.execute(select(clients).where(clients.c.id.in_(audience)).order_by(clients.c.id)).all()
+            rows = conn.execute(rows_of, params).all()
             tags = defaultdict(list)
-            for client_id, tag in conn.execute(select(client_tags).where(client_tags.c.client_id.in_(audience))):
+            for client_id, tag in conn.execute(tags_of, params):
                 tags[client_id].append(tag)
         return [_client(row, tags[row.id]) for row in rows]
 
     def zones_of(self, message: Message) -> list[str]:
         """Distinct zones of the message's active recipients (one QStash schedule each)."""
         return sorted({c.timezone for c in self.recipients(message) if c.active}) or [message.timezone]
+
+
+@cache
+def _audience_queries(target: str) -> tuple[Select, Select]:
+    """The rows and the tags of a message's audience ("all", "tag" or "clients"), built once per kind; parameters
+    coach_id, tag and message_id."""
+    audience = select(clients.c.id).where(clients.c.coach_id == bindparam("coach_id"))
+    if target == "tag":
+        audience = audience.where(
+            clients.c.id.in_(select(client_tags.c.client_id).where(client_tags.c.tag == bindparam("tag")))
+        )
+    elif target == "clients":
+        audience = audience.where(
+            clients.c.id.in_(
+                select(message_recipients.c.client_id).where(message_recipients.c.message_id == bindparam("message_id"))
+            )
+        )
+    rows = select(clients).where(clients.c.id.in_(audience)).order_by(clients.c.id)
+    return rows, select(client_tags).where(client_tags.c.client_id.in_(audience))
 
 
 def _client(row, tags) -> Client:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from datetime import datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, case, func, insert, select
+from sqlalchemy import Connection, Select, and_, bindparam, case, func, insert, select
 
 from services.db.schema import deliveries, delivery_runs
 from services.db.schema import scheduled_messages as messages
 from services.store import audit, batch_sql
 from services.store.base import Repository, new_id
 from services.store.claims import free_to_claim
-from services.store.in_list import one_of
+from services.store.in_list import one_of, one_of_param
 from services.store.send_rules import QUIET_OWNER
 from services.store.upsert import insert_ignoring_conflicts
 
@@ -40,6 +41,40 @@ class MessageProgress(NamedTuple):
     sent: int
     failed: int
     occurrences: int
+
+
+# Built once (the webhook runs them on every firing); each column a parameter of the same name.
+_FINISH_RUN = (
+    delivery_runs.update()
+    .where(delivery_runs.c.id == bindparam("run_id"))
+    .values(
+        {name: bindparam(name) for name in ("finished_at", "outcome", "total", "sent", "failed", "skipped", "pending")}
+    )
+)
+_PROGRESS = select(
+    func.count(case((deliveries.c.status == "sent", 1))),
+    func.count(case((deliveries.c.status == "failed", 1))),
+    func.count(func.distinct(deliveries.c.slot)),
+).where(deliveries.c.message_id == bindparam("message_id"))
+
+
+@cache
+def _slot_counts_query(dialect: str, of_clients: bool) -> Select:
+    """slot_counts' statement, built once per dialect (a fan-out runs it per firing): parameters message_id,
+    slot, now and, when of_clients, client_ids."""
+    now = bindparam("now", type_=deliveries.c.lease_until.type)
+    leased = and_(
+        deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None), deliveries.c.lease_until >= now
+    )
+    quiet = and_(leased, deliveries.c.claimed_by == QUIET_OWNER)
+    query = (
+        select(deliveries.c.status, leased.label("leased"), quiet.label("quiet"), func.count())
+        .where(deliveries.c.message_id == bindparam("message_id"), deliveries.c.slot == bindparam("slot"))
+        .group_by(deliveries.c.status, "leased", "quiet")
+    )
+    if of_clients:
+        query = query.where(one_of_param(deliveries.c.client_id, "client_ids", dialect))
+    return query
 
 
 class DeliveryRepository(Repository):
@@ -78,7 +113,7 @@ class DeliveryRepository(Repository):
     def _insert_run(self, conn: Connection, run: RunStart) -> str:
         """Insert a run row; its id."""
         run_id = new_id()
-        conn.execute(insert(delivery_runs).values(id=run_id, started_at=self.clock(), **dataclasses.asdict(run)))
+        conn.execute(insert(delivery_runs), {"id": run_id, "started_at": self.clock(), **dataclasses.asdict(run)})
         return run_id
 
     def ensure_rows(
@@ -226,20 +261,11 @@ class DeliveryRepository(Repository):
     def slot_counts(self, message_id: str, slot: str, client_ids: list[str] | None = None) -> dict[str, int]:
         """Status → count for one occurrence (optionally of some clients); live claims count as 'in_flight', rows
         held for quiet hours as 'held'."""
-        now = self.clock()
-        leased = and_(
-            deliveries.c.status == "pending", deliveries.c.lease_until.is_not(None), deliveries.c.lease_until >= now
-        )
-        quiet = and_(leased, deliveries.c.claimed_by == QUIET_OWNER)
+        params = {"message_id": message_id, "slot": slot, "now": self.clock()}
+        if client_ids is not None:
+            params["client_ids"] = list(client_ids)
         with self.read() as conn:
-            query = (
-                select(deliveries.c.status, leased.label("leased"), quiet.label("quiet"), func.count())
-                .where(deliveries.c.message_id == message_id, deliveries.c.slot == slot)
-                .group_by(deliveries.c.status, "leased", "quiet")
-            )
-            if client_ids is not None:
-                query = query.where(one_of(deliveries.c.client_id, client_ids, conn.dialect.name))
-            rows = conn.execute(query)
+            rows = conn.execute(_slot_counts_query(conn.dialect.name, client_ids is not None), params)
             counts: dict[str, int] = {}
             for status, is_leased, is_quiet, n in rows:
                 key = "held" if is_quiet else "in_flight" if is_leased else status
@@ -253,17 +279,17 @@ class DeliveryRepository(Repository):
         counters and status are updated in the same transaction."""
         with self.engine.begin() as conn:
             conn.execute(
-                delivery_runs.update()
-                .where(delivery_runs.c.id == run_id)
-                .values(
-                    finished_at=self.clock(),
-                    outcome=outcome,
-                    total=sum(counts.values()),
-                    sent=counts.get("sent", 0),
-                    failed=counts.get("failed", 0),
-                    skipped=counts.get("skipped", 0),
-                    pending=counts.get("pending", 0) + counts.get("in_flight", 0) + counts.get("held", 0),
-                )
+                _FINISH_RUN,
+                {
+                    "run_id": run_id,
+                    "finished_at": self.clock(),
+                    "outcome": outcome,
+                    "total": sum(counts.values()),
+                    "sent": counts.get("sent", 0),
+                    "failed": counts.get("failed", 0),
+                    "skipped": counts.get("skipped", 0),
+                    "pending": counts.get("pending", 0) + counts.get("in_flight", 0) + counts.get("held", 0),
+                },
             )
             if message is not None:
                 conn.execute(messages.update().where(messages.c.id == message[0]).values(**message[1]))
@@ -278,14 +304,8 @@ class DeliveryRepository(Repository):
     def message_progress(self, message_id: str) -> MessageProgress:
         """Sent and failed over all occurrences, and how many occurrences have rows: a message's counters, in one
         statement."""
-        status = deliveries.c.status
-        query = select(
-            func.count(case((status == "sent", 1))),
-            func.count(case((status == "failed", 1))),
-            func.count(func.distinct(deliveries.c.slot)),
-        ).where(deliveries.c.message_id == message_id)
         with self.read() as conn:
-            return MessageProgress(*conn.execute(query).one())
+            return MessageProgress(*conn.execute(_PROGRESS, {"message_id": message_id}).one())
 
     def occurrences_started(self, message_id: str) -> int:
         """How many distinct occurrence slots have delivery rows (for max occurrences)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from services.db.schema import MESSAGE_STATUSES, message_follow_ups, message_recipients, qstash_links
@@ -44,6 +44,22 @@ _COLUMNS = {f.name for f in fields(Message)} - {
 }
 
 _FOLLOW_UP_DELAY, _FOLLOW_UP = "follow_up__delay_seconds", "follow_up__body"  # labels of the joined row
+# A message with its follow-up (at most one per message, joined into its row), and its chosen clients: built once,
+# as the webhook reads them on every firing.
+_WITH_FOLLOW_UP = (
+    select(
+        messages,
+        message_follow_ups.c.delay_seconds.label(_FOLLOW_UP_DELAY),
+        message_follow_ups.c.body.label(_FOLLOW_UP),
+    )
+    .outerjoin(message_follow_ups, message_follow_ups.c.message_id == messages.c.id)
+    .where(messages.c.id == bindparam("message_id"))
+)
+_RECIPIENT_IDS = (
+    select(message_recipients.c.client_id)
+    .where(message_recipients.c.message_id == bindparam("message_id"))
+    .order_by(message_recipients.c.client_id)
+)
 
 
 class MessageRepository(Repository):
@@ -109,21 +125,14 @@ class MessageRepository(Repository):
 
     def get(self, actor: Actor, message_id: str, include_deleted: bool = False) -> Message:
         """One message the actor may see (a deleted one only when asked for)."""
-        follow_ups = message_follow_ups  # at most one per message: joined into the message's row
-        query = select(messages, follow_ups.c.delay_seconds.label(_FOLLOW_UP_DELAY), follow_ups.c.body.label(_FOLLOW_UP))
-        query = query.outerjoin(follow_ups, follow_ups.c.message_id == messages.c.id).where(messages.c.id == message_id)
-        query = scoped(query, messages.c.coach_id, actor)
+        query = scoped(_WITH_FOLLOW_UP, messages.c.coach_id, actor)
         if not include_deleted:
             query = query.where(messages.c.deleted_at.is_(None))
         with self.read() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(query, {"message_id": message_id}).mappings().first()
             if row is None:
                 raise NotFound("No such message.")
-            ids = conn.scalars(
-                select(message_recipients.c.client_id)
-                .where(message_recipients.c.message_id == message_id)
-                .order_by(message_recipients.c.client_id)
-            )
+            ids = conn.scalars(_RECIPIENT_IDS, {"message_id": message_id})
             columns = dict(row)
             delay, body = columns.pop(_FOLLOW_UP_DELAY), columns.pop(_FOLLOW_UP)
             follow_up = FollowUp(delay, body) if delay is not None else None

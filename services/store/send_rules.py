@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.db.schema import client_day_counts, coach_send_rules, deliveries
@@ -15,13 +15,16 @@ from services.store.in_list import one_of
 QUIET_OWNER = "quiet-hours"  # claimed_by of a row held to the end of its client's quiet hours
 
 
+_RULES = select(coach_send_rules).where(coach_send_rules.c.coach_id == bindparam("coach_id"))  # read per firing
+
+
 class SendRuleRepository(Repository):
     """Reads and writes coach rules; holds, skips and counts deliveries for them."""
 
     def get(self, coach_id: str) -> SendRules:
         """The coach's rules (none set: no quiet hours, no cap)."""
         with self.read() as conn:  # outside a transaction: on SQLite, not the write lock
-            row = conn.execute(select(coach_send_rules).where(coach_send_rules.c.coach_id == coach_id)).first()
+            row = conn.execute(_RULES, {"coach_id": coach_id}).first()
         if row is None:
             return SendRules()
         return SendRules(parse_clock(row.quiet_start), parse_clock(row.quiet_end), row.daily_cap)
