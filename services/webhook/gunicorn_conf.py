@@ -4,6 +4,7 @@ gunicorn's asyncio worker (`asgi`) with services.webhook.asgi in front of Flask:
 loop, so slow clients hold no thread. One worker process per core the process may use.
 """
 
+import gc
 import os
 import shutil
 import tempfile
@@ -33,6 +34,16 @@ def on_starting(server) -> None:
     """Prepare the metrics directory and migrate the embedded SQLite database, once, before any worker starts."""
     _metrics_dir(server)
     _migrate_embedded()
+
+
+def post_worker_init(_worker) -> None:
+    """The worker's app is built: freeze what exists (modules, the app, its services) out of the collector's view.
+
+    Those objects live as long as the worker, yet every full collection walked them all again: profiled under a
+    burst of deliveries, the collector took a fifth of a worker's CPU. (It also keeps the pages shared with the
+    master from being copied by the collector's writes.)
+    """
+    gc.freeze()
 
 
 def child_exit(_server, worker) -> None:
