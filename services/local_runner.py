@@ -8,8 +8,7 @@ import time
 import urllib.request
 
 from services.bootstrap import resolved_secrets
-
-DELIVERY_WORKERS = 64  # the embedded QStash's deliveries in flight (its own default: 16)
+from services.serving_capacity import requests_at_once
 
 
 def run_local_qstash(settings) -> int:
@@ -34,10 +33,11 @@ def run_local_qstash(settings) -> int:
         str(settings.local_qstash_port),
         "--data-dir",
         data_dir,
-        # As many deliveries in flight as the webhook can serve at once (every gunicorn worker's threads), as
-        # hosted QStash does: with its default of 16, due firings queued in QStash while the webhook sat idle.
+        # As many deliveries in flight as the webhook serves at once (every gunicorn worker's threads): with its
+        # default of 16, due firings queued in QStash while the webhook sat idle; with more than the webhook's
+        # threads, the extra requests only wait there while the server's threads compete for the same cores.
         "--workers",
-        str(DELIVERY_WORKERS),
+        str(requests_at_once(settings.webhook_threads)),
     ]
     os.execve(sys.executable, argv, env)
     return 1  # pragma: no cover - exec does not return

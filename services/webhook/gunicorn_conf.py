@@ -10,17 +10,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from services.serving_capacity import worker_processes
+
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multi-process mode reads it in each worker
-
-
-def _cores() -> int:
-    """Cores this process may run on (its affinity mask where the OS has one)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 bind = f"{os.environ.get('WEBHOOK_HOST', '127.0.0.1')}:{os.environ.get('WEBHOOK_PORT', '8000')}"
 worker_class = "asgi"
-workers = int(os.environ.get("WEB_CONCURRENCY") or _cores())
+workers = worker_processes()
 timeout = 30  # worker heartbeat, and the longest wait for the next piece of a request body
 graceful_timeout = 30  # room for a fan-out (FANOUT_DEADLINE_SECONDS, 20 s) to finish on shutdown
 keepalive = 5
