@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     confirm_recipients_above: int = Field(default=50, ge=0)
     # A client's message counts as a reply to the latest check-in they got at most this long before it.
     reply_window_hours: float = Field(default=48.0, gt=0)
-    webhook_threads: int = Field(default=16, gt=0)  # per gunicorn worker: requests the Flask app runs at once
+    webhook_threads: int = Field(default=8, gt=0)  # per gunicorn worker: requests the Flask app runs at once
     # Logs: readable text for `make run`, JSON lines in production (LOG_FORMAT=json); SQL statements only on
     # request (LOG_SQL=true, at INFO, parameters hidden). /metrics needs `Bearer METRICS_TOKEN` when it is set,
     # else it answers only clients on this machine.

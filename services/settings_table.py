@@ -25,7 +25,7 @@ TODO = "TODO: say what it does"
 SECRET_STRINGS = {"database_url", "database_migration_url"}
 # Read outside Settings (the process environment only): name → the file that reads it, and its default.
 EXTRA = {
-    "WEB_CONCURRENCY": ("services/webhook/gunicorn_conf.py", "one per core"),
+    "WEB_CONCURRENCY": ("services/serving_capacity.py", "one per core"),
     "DASHBOARD_PORT": ("Procfile", "`8501`"),
     "PORT": ("deploy/Procfile", "set by the platform"),
 }
