@@ -2,6 +2,7 @@
 
 import ssl
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import httpx
@@ -39,6 +40,8 @@ def new_client() -> httpx.Client:
         trust_env=False,  # deliveries go straight to the destination, never through an env proxy
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),  # each worker its own
         auth=httpx.Auth(),  # credentials in a destination URL are not turned into Basic auth
+        # Each delivery stands alone, as in QStash: a cookie a destination sets is never kept for the next one.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
     # httpx adds Accept, Accept-Encoding, Connection and User-Agent by default; QStash sends none of them.
     client.headers.clear()

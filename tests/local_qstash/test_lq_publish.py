@@ -8,6 +8,8 @@ from qstash import QStash
 from qstash.errors import QStashError, SignatureError
 from qstash.log import LogState
 
+from tests.receivers import Answer
+
 
 def test_publish_is_delivered_signed_with_body_and_headers_unchanged(client, receiver, verify):
     """A published JSON message arrives once, signed for its URL, body byte-for-byte."""
@@ -143,3 +145,14 @@ def test_batch_publish(client, receiver):
     )
     assert len({r.message_id for r in res}) == 2
     assert sorted(r.path for r in receiver.wait_for(2)) == ["/b1", "/b2"]
+
+
+def test_a_cookie_one_delivery_got_back_is_never_sent_with_the_next(client, receiver):
+    """Each delivery stands alone, as in QStash: a Set-Cookie answer is not kept for later deliveries."""
+    receiver.script("/jar", Answer(headers={"Set-Cookie": "session=abc123; Path=/"}))
+    client.message.publish_json(url=receiver.url("/jar"), body={"n": 1})
+    receiver.wait_for(1, "/jar")
+    client.message.publish_json(url=receiver.url("/jar"), body={"n": 2})
+    first, second = receiver.wait_for(2, "/jar")
+    assert first.header("Cookie") is None
+    assert second.header("Cookie") is None
