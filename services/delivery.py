@@ -240,7 +240,7 @@ class DeliveryService:
         # the rest a batch at a time.
         run_id, claimed = self.store.deliveries.start_claimed_run(run, ids[: self.batch], skipped, self.lease)
         logs.bind(run_id=run_id)
-        claim = (run.qstash_message_id or run_id, run.retried, run_id, self.lease)
+        claim = run.claim(run_id, self.lease)
         for start in range(self.batch, len(ids), self.batch):
             batch = ids[start : start + self.batch]
             claimed += self.store.deliveries.claim_batch(message.id, message.coach_id, slot, batch, claim)

@@ -34,6 +34,11 @@ class RunStart:
     slot: str
     zone: str | None
 
+    def claim(self, run_id: str, lease: timedelta) -> tuple[str, int, str, timedelta]:
+        """The claim this run makes on its rows: (owner, retried, run id, lease); the owner is the QStash message
+        id (its retries take over its rows), else the run id."""
+        return (self.qstash_message_id or run_id, self.retried, run_id, lease)
+
 
 class MessageProgress(NamedTuple):
     """A message's counters over all its occurrences."""
@@ -103,11 +108,11 @@ class DeliveryRepository(Repository):
         self, run: RunStart, client_ids: list[str], skipped: dict[str, str], lease: timedelta
     ) -> tuple[str, list[tuple[str, str]]]:
         """Open the run, record the skipped rows and create-and-claim these clients' rows, in one transaction;
-        (run id, claimed (delivery id, client id)). The claim's owner is the QStash message id, else the run id."""
+        (run id, claimed (delivery id, client id))."""
         with self.engine.begin() as conn:
             run_id = self._insert_run(conn, run)
             self._ensure(conn, run.message_id, run.coach_id, run.slot, [], skipped)
-            claim = (run.qstash_message_id or run_id, run.retried, run_id, lease)
+            claim = run.claim(run_id, lease)
             return run_id, self._claim(conn, run.message_id, run.coach_id, run.slot, client_ids, claim)
 
     def _insert_run(self, conn: Connection, run: RunStart) -> str:
