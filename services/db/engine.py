@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from services.config import ConfigError, Settings
 from services.db.dropped import discard_dropped_connections
+from services.db.sqlite_writers import QueuedWriterConnection
 from services.private_files import private_dir, private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -74,11 +75,12 @@ def make_engine(url: str, *, pooler: bool | None = None, pool_size: int = 10) ->
     """An engine with foreign keys enforced and WAL on SQLite, a pool of `pool_size` on PostgreSQL (pooler-safe when
     url is a transaction pooler: pooler=None decides from the URL, True/False from DATABASE_POOLER)."""
     if url.startswith("sqlite"):
-        # One pooled connection: threads queue for it in Python instead of SQLite's sleeping busy handler,
-        # which backs off by up to 100 ms per try and made concurrent writers crawl.
+        # One pooled connection: a process's threads queue for it in Python. Processes queue for the write lock on a
+        # file lock (services.db.sqlite_writers), woken at once, not in SQLite's busy handler, which backs off by up
+        # to 100 ms per try and left a worker asleep long after the lock was free.
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": 30, "factory": QueuedWriterConnection},
             pool_size=1,
             max_overflow=0,
             pool_timeout=120,
@@ -132,7 +134,7 @@ def read_connection(engine: Engine) -> Connection:
 def _begin_immediate(conn: Connection) -> None:
     """Start a SQLite unit of work holding the write lock from its start (not for read_connection's reads)."""
     if not conn.get_execution_options().get(_READ_ONLY):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.connection.driver_connection.begin_immediate()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

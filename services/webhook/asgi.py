@@ -1,6 +1,6 @@
 """The webhook as gunicorn's asyncio worker serves it: each body is read whole on the event loop first.
 
-Only then does the Flask app run, on a worker thread (a2wsgi). A slow client — headers, then a byte every few
+Only then does the Flask app run, on a worker thread (services.webhook.wsgi_on_threads). A slow client — headers, then a byte every few
 seconds — costs an idle coroutine, never a thread, so hundreds of them cannot starve `/healthz` or QStash's
 deliveries the way they starved gunicorn's gthread worker, whose threads each waited on one such body.
 """
@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from a2wsgi import WSGIMiddleware
-
 from services.failure_callback import CALLBACK_MAX_BYTES
 from services.qstash.port import FAILURE_CALLBACK_PATH
+from services.webhook.wsgi_on_threads import WsgiOnThreads
 
 BODY_SECONDS = 30.0  # a body that has not fully arrived by then is refused (408) and its connection dropped
 
@@ -36,7 +35,7 @@ def create_asgi_app(services=None):
         services = build_services(settings)
     flask_app = create_app(services)
     settings = flask_app.extensions["scheduler_services"].settings
-    threads = WSGIMiddleware(flask_app, workers=settings.webhook_threads)
+    threads = WsgiOnThreads(flask_app, workers=settings.webhook_threads)
     # QStash's failure callback carries the failed firing's body and its last answer: it may be larger.
     return buffered_body(threads, settings.max_webhook_body_bytes, larger={FAILURE_CALLBACK_PATH: CALLBACK_MAX_BYTES})
 

@@ -39,7 +39,11 @@ def post_worker_init(_worker) -> None:
     Those objects live as long as the worker, yet every full collection walked them all again: profiled under a
     burst of deliveries, the collector took a fifth of a worker's CPU. (It also keeps the pages shared with the
     master from being copied by the collector's writes.)
+    The time zone list is read from disk here too, not by the first delivery of a burst.
     """
+    from services import recurrence
+
+    recurrence.zone_names_set()
     gc.freeze()
 
 
