@@ -1,8 +1,9 @@
 """The webhook as gunicorn's asyncio worker serves it: each body is read whole on the event loop first.
 
-Only then does the Flask app run, on a worker thread (services.webhook.wsgi_on_threads). A slow client — headers, then a byte every few
-seconds — costs an idle coroutine, never a thread, so hundreds of them cannot starve `/healthz` or QStash's
-deliveries the way they starved gunicorn's gthread worker, whose threads each waited on one such body.
+Only then does the Flask app run, on a worker thread (services.webhook.wsgi_on_threads). A slow client —
+headers, then a byte every few seconds — costs an idle coroutine, never a thread, so hundreds of them cannot
+starve `/healthz` or QStash's deliveries the way they starved gunicorn's gthread worker, whose threads each waited
+on one such body.
 """
 
 from __future__ import annotations

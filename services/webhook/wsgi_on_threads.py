@@ -50,7 +50,9 @@ class WsgiOnThreads:
         def start_response(status: str, headers, exc_info=None):
             if exc_info is not None and started:
                 raise exc_info[1].with_traceback(exc_info[2])
-            encoded = [(name.strip().lower().encode("latin1"), value.strip().encode("latin1")) for name, value in headers]
+            encoded = [
+                (name.strip().lower().encode("latin1"), value.strip().encode("latin1")) for name, value in headers
+            ]
             started[:] = [int(status.split(" ", 1)[0]), encoded]
             return chunks.append  # WSGI's write()
 
