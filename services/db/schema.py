@@ -170,7 +170,8 @@ deliveries = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("message_id", String(36), ForeignKey("scheduled_messages.id", ondelete="CASCADE"), nullable=False),
-    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # Indexed by ix_deliveries_coach_updated_id below, which leads with it (a second index would only cost writes).
+    Column("coach_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("slot", String(40), nullable=False),
     Column("client_id", String(36), ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
     Column("run_id", String(36), ForeignKey("delivery_runs.id", ondelete="SET NULL")),
