@@ -7,7 +7,8 @@ requests waited behind it. A blocking `flock` queues them in the kernel instead 
 The file lock only orders writers; SQLite's own locking stays what guarantees one writer (a writer outside the
 queue, such as the sqlite3 shell, still meets the busy handler). Each connection opens the lock file itself:
 `flock` locks belong to an open file, so two connections of one process queue like two processes do, and the
-kernel drops a lock whose process died.
+kernel drops a lock whose process died. A writer waits its turn for as long as the one before holds it, where
+SQLite's busy handler gave up after its timeout: a transaction that never ends stops the other writers either way.
 """
 
 from __future__ import annotations
