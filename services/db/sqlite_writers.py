@@ -20,9 +20,16 @@ import threading
 
 LOCK_SUFFIX = "-writers"
 
-# Lock files whose turn this thread holds: a second connection of the same thread to the same database must not
-# queue behind its own first one (it would wait forever); it meets SQLite's busy timeout instead, as before.
-_held_here = threading.local()
+
+class _HeldHere(threading.local):
+    """Lock files whose turn this thread holds: a second connection of the same thread to the same database must
+    not queue behind its own first one (it would wait forever); it meets SQLite's busy timeout instead, as before."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+
+_held_here = _HeldHere()
 
 
 def lock_path(database: str) -> str | None:
@@ -79,7 +86,7 @@ class QueuedWriterConnection(sqlite3.Connection):
     def _take_turn(self) -> None:
         if self._lock_fd is None or self._holding is not None or os.getpid() != self._owner_pid:
             return
-        held = _held_paths()
+        held = _held_here.paths
         if self._lock_path in held:
             return
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # blocks without the GIL until the writer before ends
@@ -91,10 +98,3 @@ class QueuedWriterConnection(sqlite3.Connection):
             self._holding.discard(self._lock_path)
             self._holding = None
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-
-
-def _held_paths() -> set[str]:
-    """The lock files whose turn the calling thread holds."""
-    if not hasattr(_held_here, "paths"):
-        _held_here.paths = set()
-    return _held_here.paths
