@@ -1,6 +1,7 @@
-"""HTTP delivery over one shared, thread-safe httpx.Client with keep-alive connections."""
+"""HTTP delivery: each worker thread its own httpx.Client with keep-alive connections."""
 
 import ssl
+import threading
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
@@ -33,10 +34,10 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-def new_client() -> httpx.Client:
+def new_client(tls: ssl.SSLContext | None = None) -> httpx.Client:
     """A delivery client: keep-alive, no pool limit, and only the headers a delivery carries."""
     client = httpx.Client(
-        verify=ssl.create_default_context(),  # the system CA store, not certifi's
+        verify=tls or ssl.create_default_context(),  # the system CA store, not certifi's
         trust_env=False,  # deliveries go straight to the destination, never through an env proxy
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),  # each worker its own
         auth=httpx.Auth(),  # credentials in a destination URL are not turned into Basic auth
@@ -60,10 +61,33 @@ def request_headers(url: str, headers: dict[str, str], body: bytes) -> list[tupl
 
 
 class Sender:
-    """Sends deliveries; the client is shared by all worker threads and owned by the server."""
+    """Sends deliveries, each worker thread through a client of its own; close() closes them all."""
 
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
+    def __init__(self) -> None:
+        # One shared client made every request of a burst queue on its pool's lock, where each request scans
+        # every pooled connection with a poll(); a client per thread has one connection to each destination.
+        # Loading the CA store costs ~20 ms of CPU, so the clients share one TLS context.
+        self._tls = ssl.create_default_context()
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._lock = threading.Lock()
+
+    @property
+    def _client(self) -> httpx.Client:
+        """This thread's client, made on its first delivery."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = new_client(self._tls)
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        """Close every thread's client (after the workers have stopped)."""
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def send(self, url: str, method: str, headers: dict[str, str], body: bytes, timeout: float) -> Outcome:
         """Send one request; connection errors and timeouts become an Outcome with error."""

@@ -6,7 +6,6 @@ import socket
 import sys
 import threading
 
-import httpx
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from local_qstash.app import create_app
@@ -15,7 +14,7 @@ from local_qstash.db import Database
 from local_qstash.dispatcher import Dispatcher
 from local_qstash.metrics import ServerMetrics
 from local_qstash.schema import UnusableDatabase
-from local_qstash.sender import Sender, new_client
+from local_qstash.sender import Sender
 from local_qstash.state import Core
 from local_qstash.timeutil import Clock, system_clock
 
@@ -56,7 +55,7 @@ class LocalQStash:
         self._http = make_server(config.host, config.port, self.app, threaded=True, request_handler=_QuietHandler)
         self._http.daemon_threads = True
         self._thread: threading.Thread | None = None
-        self._client: httpx.Client | None = None
+        self._sender: Sender | None = None
         self._stopped = False
 
     @property
@@ -66,9 +65,9 @@ class LocalQStash:
 
     def start(self) -> "LocalQStash":
         """Start delivering and serving in background threads."""
-        # One HTTP client for all delivery workers, made here rather than at import or build time.
-        self._client = new_client()
-        self.dispatcher.start(Sender(self._client))
+        # The delivery clients are made here rather than at import or build time.
+        self._sender = Sender()
+        self.dispatcher.start(self._sender)
         # A short poll interval keeps stop() quick; idle cost is negligible.
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="lq-http", daemon=True)
         self._thread.start()
@@ -85,8 +84,8 @@ class LocalQStash:
         if self._thread is not None:
             self._thread.join()
             self.dispatcher.stop()
-        if self._client is not None:
-            self._client.close()  # after the dispatcher: no delivery is running any more
+        if self._sender is not None:
+            self._sender.close()  # after the dispatcher: no delivery is running any more
         self.db.close()
 
     def __enter__(self) -> "LocalQStash":
