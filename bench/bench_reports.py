@@ -36,7 +36,8 @@ def main() -> None:
         store, reports = services.store, services.reports
         sky, now = support.as_actor(), datetime.now(UTC)
         week = windows.week((now - timedelta(days=6)).date(), "UTC")
-        month = windows.month(now.year, now.month, "UTC")
+        month_day = now - timedelta(days=20)  # a month holding at least 20 days of the fill, even on the 1st
+        month = windows.month(month_day.year, month_day.month, "UTC")
 
         def figures() -> dict[str, tuple[float, object]]:
             """Each report's service call, timed."""
