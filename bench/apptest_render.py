@@ -7,6 +7,7 @@ import statistics
 import time
 from pathlib import Path
 
+from streamlit.runtime.scriptrunner_utils import script_run_context
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -14,8 +15,8 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 def quiet_streamlit() -> None:
     """AppTest runs scripts in bare mode, and Streamlit warns about that on every element."""
-    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    # a filter, not a level: Streamlit sets its loggers' levels again from its config whenever AppTest parses it
+    logging.getLogger(script_run_context.__name__).addFilter(lambda record: record.levelno >= logging.ERROR)
 
 
 def render_seconds(services, account, page: str, rounds: int) -> float:
