@@ -115,3 +115,35 @@ def test_scoping_coach_filter_and_a_rule_cut_short(store, clock, casey):
     assert titles(support, coach_id=casey.id) == ({"Casey's"}, [])
     every_minute = service.next_days(support, "UTC", coach_id=morgan.id)
     assert sum(len(d.sends) for d in every_minute.days) == send_calendar.MAX_PER_SERIES
+
+
+def test_a_days_first_sends_are_the_earliest_built_alone_in_order_with_ties_as_added():
+    """`first(n)` merges the parts' instants: the same n sends, in the same order, as sorting every send of the
+    day by (time, title, zone) with ties in the order they were added; and `sends` is all of them."""
+    day = send_calendar.Day(date(2027, 1, 15))
+    at = [datetime(2027, 1, 15, hour, minute, tzinfo=UTC) for hour in (9, 12, 18) for minute in (0, 30)]
+    rows = [{"id": f"m{n}", "title": title, "coach_id": "c", "zone_mode": "coach"} for n, title in enumerate("BAACB")]
+    day.add(rows[0], "UTC", 3, at[::2])
+    day.add(rows[1], "Asia/Tokyo", 1, at[1:4])
+    day.add(rows[2], "Asia/Tokyo", 2, at[:])  # same title and zone as rows[1]: after it at each shared time
+    day.add(rows[3], "Asia/Kolkata", 5, [at[0], at[5]])  # the title orders it, not the zone
+    day.add(rows[4], "Europe/London", 4, [at[0]])  # added after rows[0], same title: the zone orders it first
+    every = sorted(
+        ((instant, row["title"], zone, row["id"], order) for order, (row, zone, _, instants) in enumerate(day.parts)
+         for instant in instants),
+        key=lambda s: (s[0], s[1], s[2], s[4]),
+    )  # fmt: skip
+    expected = [(instant, title, zone, message_id) for instant, title, zone, message_id, _ in every]
+    assert day.send_count == len(expected) == 15
+    for count in (0, 1, 6, 15, 20):
+        assert [(s.at, s.title, s.zone, s.message_id) for s in day.first(count)] == expected[:count]
+    assert [(s.at, s.title, s.zone, s.message_id) for s in day.sends] == expected
+    # 09:00: A in Tokyo, B in London, B in UTC, C in Kolkata; 09:30: A in Tokyo twice, m1 (added first) first
+    assert [(s.message_id, s.recipients) for s in day.first(6)] == [
+        ("m2", 2),
+        ("m4", 4),
+        ("m0", 3),
+        ("m3", 5),
+        ("m1", 1),
+        ("m2", 2),
+    ]

@@ -88,7 +88,7 @@ def sends_table(day: Day, zone: str, coach_names: dict[str, str] | None) -> pd.D
             "Fires at": f"{fmt.local(s.at, s.zone)} in {s.zone}" + (" (each client's zone)" if s.each_client else ""),
             "Recipients": s.recipients,
         }
-        for s in day.sends[:MAX_LISTED]
+        for s in day.first(MAX_LISTED)
     ]
     columns = (["Coach"] if coach_names is not None else []) + ["Time", "Message", "Fires at", "Recipients"]
     return pd.DataFrame(rows, columns=columns)
