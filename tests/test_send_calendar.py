@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
+from bench import schedules_fill
 from services import send_calendar
+from services.db.schema import scheduled_messages
 from services.domain import Actor
 from services.send_calendar import CalendarService
 from tests import factories
@@ -147,3 +150,25 @@ def test_a_days_first_sends_are_the_earliest_built_alone_in_order_with_ties_as_a
         ("m1", 1),
         ("m2", 2),
     ]
+
+
+def test_every_scheduled_message_is_counted_however_many_there_are(store, clock):
+    """13,200 messages, 5,500 of them still scheduled: every scheduled recurring message sends in the next 14
+    days, so each is in some day's count (a read capped at 5,000 dropped the newest); paused ones are in none."""
+    coach = factories.coach(store)
+    schedules_fill.fill(store.engine, (coach.id,), clock(), 40, 13_200)
+    with store.engine.connect() as conn:
+        status = dict(conn.execute(select(scheduled_messages.c.id, scheduled_messages.c.status)).all())
+        recurring = set(
+            conn.scalars(
+                select(scheduled_messages.c.id).where(
+                    scheduled_messages.c.kind != "once", scheduled_messages.c.status == "scheduled"
+                )
+            )
+        )
+    calendar = CalendarService(store, clock).next_days(coach.as_actor(), "UTC")
+    counted = set().union(*(day.message_ids for day in calendar.days))
+    assert sum(1 for s in status.values() if s == "scheduled") == 5500
+    assert len(recurring) == 3300
+    assert recurring <= counted
+    assert {status[m] for m in counted} == {"scheduled"}

@@ -30,8 +30,9 @@ _COLUMNS = (
 class CalendarRepository(Repository):
     """Grouped reads: a few statements whatever the number of messages and clients."""
 
-    def scheduled(self, actor: Actor, coach_id: str | None = None, limit: int = 5000) -> list[dict]:
-        """The actor's messages that will still send (status scheduled, not deleted), oldest first."""
+    def scheduled(self, actor: Actor, coach_id: str | None = None) -> list[dict]:
+        """Every message of the actor's that will still send (status scheduled, not deleted), oldest first: the
+        calendar's counts are complete or wrong, so there is no limit (a cap of 5,000 once dropped the newest)."""
         query = scoped(
             select(*_COLUMNS).where(messages.c.status == "scheduled", messages.c.deleted_at.is_(None)),
             messages.c.coach_id,
@@ -40,8 +41,9 @@ class CalendarRepository(Repository):
         if coach_id:
             query = query.where(messages.c.coach_id == coach_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(messages.c.created_at, messages.c.id).limit(limit)).mappings()
-            return [dict(r) for r in rows]
+            result = conn.execute(query.order_by(messages.c.created_at, messages.c.id))
+            names = tuple(result.keys())  # once, not a mapping view per row: 10,000 rows are read on each render
+            return [dict(zip(names, row, strict=True)) for row in result]
 
     def audiences(self, actor: Actor, coach_id: str | None = None) -> dict[tuple, dict[str, int]]:
         """Zone → active clients, for each audience a message can name: ("all", coach), ("tag", coach, tag) and
