@@ -173,9 +173,15 @@ def _follow_up(prefix: str, request: ScheduleRequest) -> None:
     if not on:
         return
     low, high = FOLLOW_UP_HOURS
-    st.session_state.setdefault(f"{prefix}_follow_up_hours", DEFAULT_FOLLOW_UP_HOURS)
-    hours = st.number_input(
-        "If no reply within (hours)", min_value=low, max_value=high, step=1, key=f"{prefix}_follow_up_hours"
+    hours_key = f"{prefix}_follow_up_hours"
+    st.session_state.setdefault(hours_key, DEFAULT_FOLLOW_UP_HOURS)
+    hours = st.number_input(  # its own default too, as the timing widgets' (Streamlit's would be the minimum)
+        "If no reply within (hours)",
+        value=st.session_state[hours_key],
+        min_value=low,
+        max_value=high,
+        step=1,
+        key=hours_key,
     )
     request.follow_up_hours = float(hours)
     request.follow_up_body = st.text_area(
@@ -204,16 +210,27 @@ def _timing(prefix: str, request: ScheduleRequest) -> None:
     """The kind-specific timing widgets."""
     if request.send_now:
         return
+    # Each widget's own default is the value already in session state (the coach-zone default, or the stored
+    # message's): a browser that reports a widget before it got the session-state value sends the widget's own
+    # default back, and Streamlit's ("now" and "today" on the server, in UTC) would move the send by the coach's
+    # offset from UTC — a time already past, or hours away from the one on screen a moment before.
+    date_key, time_key, weekdays_key = f"{prefix}_date", f"{prefix}_time", f"{prefix}_weekdays"
     if request.kind == "once":
         left, right = st.columns(2)
-        request.send_date = left.date_input("Date", key=f"{prefix}_date", format="YYYY-MM-DD")
-        request.send_time = right.time_input("Time", key=f"{prefix}_time", step=60)
+        request.send_date = left.date_input(
+            "Date", value=st.session_state.get(date_key), key=date_key, format="YYYY-MM-DD"
+        )
+        request.send_time = right.time_input("Time", value=st.session_state.get(time_key), key=time_key, step=60)
         return
     if request.kind in ("daily", "weekly"):
-        request.send_time = st.time_input("Time of day", key=f"{prefix}_time", step=60)
+        request.send_time = st.time_input("Time of day", value=st.session_state.get(time_key), key=time_key, step=60)
     if request.kind == "weekly":
         request.weekdays = st.multiselect(
-            "Weekdays", list(range(7)), format_func=lambda d: recurrence.WEEKDAYS[d], key=f"{prefix}_weekdays"
+            "Weekdays",
+            list(range(7)),
+            default=st.session_state.get(weekdays_key),
+            format_func=lambda d: recurrence.WEEKDAYS[d],
+            key=weekdays_key,
         )
     if request.kind == "cron":
         request.cron = st.text_input(

@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -11,14 +10,9 @@ import pytest
 import requests
 
 from tests.harness import wait_until
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +20,7 @@ def running(tmp_path_factory):
     """The product as `make run` starts it, on free ports and a fresh data directory.
 
     Started once for the module: under pytest-xdist this module runs on one worker (SHARED_WORKER_MODULES)."""
-    ports = {"WEBHOOK_PORT": _free_port(), "DASHBOARD_PORT": _free_port(), "LOCAL_QSTASH_PORT": _free_port()}
+    ports = {"WEBHOOK_PORT": free_port(), "DASHBOARD_PORT": free_port(), "LOCAL_QSTASH_PORT": free_port()}
     data_dir = tmp_path_factory.mktemp("run") / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QSTASH", "STREAM_", "DATABASE_", "GUNICORN"))}
     env.update({k: str(v) for k, v in ports.items()}, DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
@@ -49,13 +43,23 @@ def running(tmp_path_factory):
         start_new_session=True,
     )
     try:
-        wait_until(lambda: _ok(f"http://127.0.0.1:{ports['DASHBOARD_PORT']}/_stcore/health"), timeout=90, interval=0.5)
-        wait_until(lambda: _ok(f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/healthz"), timeout=30, interval=0.5)
+        _wait_healthy(f"http://127.0.0.1:{ports['DASHBOARD_PORT']}/_stcore/health", process, log.name, timeout=90)
+        _wait_healthy(f"http://127.0.0.1:{ports['WEBHOOK_PORT']}/healthz", process, log.name, timeout=30)
         yield ports, data_dir
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
+
+
+def _wait_healthy(url: str, honcho: subprocess.Popen, log: str, timeout: float) -> None:
+    """Wait for url to answer 200; fail at once with honcho's output if it stopped, or with it after timeout."""
+    try:
+        wait_until(lambda: honcho.poll() is not None or _ok(url), timeout=timeout, interval=0.5)
+    except AssertionError:
+        pytest.fail(f"{url} did not answer within {timeout} s; honcho's output:\n{Path(log).read_text()[-4000:]}")
+    if honcho.poll() is not None:
+        pytest.fail(f"honcho exited with {honcho.returncode} before {url} answered:\n{Path(log).read_text()[-4000:]}")
 
 
 def _ok(url: str) -> bool:

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,11 @@ import pytest
 from qstash import QStash
 from qstash.log import LogState
 
+from tests.ports import free_port
 from tests.receivers import Answer
 from tests.waits import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    """Ask the OS for a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Process:
@@ -96,7 +89,7 @@ def spawn(tmp_path, keys, token):
 
 def test_cli_prints_where_it_listens_and_no_secret(spawn, keys, token):
     """The one line printed names the address, never a key or token."""
-    port = _free_port()
+    port = free_port()
     proc = spawn(port)
     assert f"http://127.0.0.1:{port}" in proc.first_line
     assert not any(secret in proc.first_line for secret in (*keys, token))
@@ -104,7 +97,7 @@ def test_cli_prints_where_it_listens_and_no_secret(spawn, keys, token):
 
 def test_sigkill_then_restart_delivers_pending_message_once(spawn, token, receiver, verify):
     """A message due while the server is down is delivered after restart, exactly once here."""
-    port = _free_port()
+    port = free_port()
     proc = spawn(port)
     url = receiver.url("/after-crash")
     due = int(time.time()) + 3
@@ -127,7 +120,7 @@ def test_sigkill_then_restart_delivers_pending_message_once(spawn, token, receiv
 
 def test_delivery_in_flight_when_killed_is_retried(spawn, token, receiver):
     """At least once: an attempt cut off by SIGKILL is made again after restart."""
-    port = _free_port()
+    port = free_port()
     proc = spawn(port)
     receiver.script("/slow", Answer(200, delay=2.0))
     res = QStash(token, base_url=proc.base_url, retry=False).message.publish_json(url=receiver.url("/slow"), body={})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from services.bootstrap import build_services
 from services.config import load_settings
 from services.db.engine import make_engine, migrate
 from services.demo_seed import DEMO_PASSWORD, seed
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +25,6 @@ def migrated_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "scheduler.sqlite3"
     migrate(f"sqlite:///{path}")
     return path
-
-
-def _unused_port() -> int:
-    """A loopback port nobody listens on (the webhook is not running in these tests)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -65,7 +58,7 @@ def services(migrated_db, data_dir, qstash_server):
     db = data_dir / "scheduler.sqlite3"
     shutil.copy(migrated_db, db)
     settings = load_settings(
-        data_dir=data_dir, webhook_port=_unused_port(), local_qstash_port=int(qstash_server.base_url.rsplit(":", 1)[1])
+        data_dir=data_dir, webhook_port=free_port(), local_qstash_port=int(qstash_server.base_url.rsplit(":", 1)[1])
     )
     token = local_secrets.load_or_create(data_dir)["qstash_token"]
     built = build_services(

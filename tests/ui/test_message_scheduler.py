@@ -77,6 +77,28 @@ def test_once_message_ten_minutes_ahead_is_scheduled(as_user, seeded):
     assert row["qstash_id"]
 
 
+@pytest.mark.parametrize("kind", ["once", "daily", "weekly"])
+def test_the_time_a_browser_reports_before_it_got_the_form_state_is_the_coachs(as_user, seeded, kind):
+    """A browser that reports the date and time widgets before it got their session-state values sends the
+    widgets' own defaults back: those must be Casey's ten-minutes-from-now in New York (and Monday), not the
+    server's "now" and "today" in UTC. (CI met this at 03:45 UTC: a once message for 03:43 on the New York date,
+    already past.)"""
+    # A clock 7 h 30 ahead of real time: New York's ten-minutes-from-now then never equals the server's own now.
+    fixed = datetime.now(ZoneInfo("UTC")).replace(microsecond=0) + timedelta(hours=7, minutes=30)
+    seeded.schedules.clock = lambda: fixed
+    at = as_user()
+    if kind != "once":
+        fill(at, kind=kind)
+    soon = (fixed + timedelta(minutes=10)).astimezone(NEW_YORK)
+    time_widget = at.time_input(key="sched_time")
+    assert time_widget.proto.default == f"{soon:%H:%M}"
+    assert time_widget.value == soon.time().replace(second=0)
+    if kind == "once":
+        assert at.date_input(key="sched_date").proto.default == [f"{soon:%Y-%m-%d}"]
+    if kind == "weekly":
+        assert list(at.multiselect(key="sched_weekdays").proto.default) == [0]
+
+
 def test_preview_shows_the_rule_next_sends_and_recipients(as_user):
     """Casey sets up a weekly Monday 09:00 message: the preview says so in words, lists five Mondays, counts her
     active clients, and shows what the first client will read."""

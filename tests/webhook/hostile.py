@@ -20,16 +20,10 @@ import requests
 
 from services.chat.port import OutgoingMessage, SendResult
 from tests.harness import sign, wait_until
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PATH = "/api/process-scheduled-messages"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def procfile_command(name: str) -> str:

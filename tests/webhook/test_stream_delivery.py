@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import requests
 
 from tests import factories
 from tests.harness import Product, wait_until
+from tests.ports import free_port
 
 PATH = "/api/process-scheduled-messages"
 
@@ -93,12 +93,6 @@ def test_stream_channels_are_valid_and_one_per_client(stream_product, standin):
     assert coach.chat_user_id in standin.users()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start_webhook(env, port):
     process = subprocess.Popen(
         [sys.executable, "-m", "services.webhook"],
@@ -134,7 +128,7 @@ def test_webhook_killed_after_k_of_n_sends_the_retry_sends_the_rest(db_url, tmp_
             WEBHOOK_AUTH="either",
             DATABASE_URL=db_url,
         )
-        port = _free_port()
+        port = free_port()
         process = _start_webhook(env, port)
         url = f"http://127.0.0.1:{port}{PATH}"
         key = product.secrets["scheduler_api_key"]
