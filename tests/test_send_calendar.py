@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bench import schedules_fill
-from services import send_calendar
+from services import recurrence, send_calendar
 from services.db.schema import scheduled_messages
 from services.domain import Actor
 from services.send_calendar import CalendarService
@@ -120,36 +120,68 @@ def test_scoping_coach_filter_and_a_rule_cut_short(store, clock, casey):
     assert sum(len(d.sends) for d in every_minute.days) == send_calendar.MAX_PER_SERIES
 
 
-def test_a_days_first_sends_are_the_earliest_built_alone_in_order_with_ties_as_added():
-    """`first(n)` merges the parts' instants: the same n sends, in the same order, as sorting every send of the
-    day by (time, title, zone) with ties in the order they were added; and `sends` is all of them."""
+def _members(*entries: tuple[int, dict, int]) -> send_calendar.Members:
+    """A group of (place in the read, row, recipients)."""
+    group = send_calendar.Members()
+    for order, row, recipients in entries:
+        group.add(order, row, recipients)
+    return group
+
+
+def test_a_days_first_sends_are_the_earliest_built_alone_in_order_with_ties_as_read():
+    """`first(n)` merges the parts' sends: the same n sends, in the same order, as sorting every send of the day
+    by (time, title, zone) with ties in the order the messages were read; and `sends` is all of them. A part may
+    be a group of messages firing together (one rule, one zone): its counts are the sum of its members'."""
     day = send_calendar.Day(date(2027, 1, 15))
     at = [datetime(2027, 1, 15, hour, minute, tzinfo=UTC) for hour in (9, 12, 18) for minute in (0, 30)]
-    rows = [{"id": f"m{n}", "title": title, "coach_id": "c", "zone_mode": "coach"} for n, title in enumerate("BAACB")]
-    day.add(rows[0], "UTC", 3, at[::2])
-    day.add(rows[1], "Asia/Tokyo", 1, at[1:4])
-    day.add(rows[2], "Asia/Tokyo", 2, at[:])  # same title and zone as rows[1]: after it at each shared time
-    day.add(rows[3], "Asia/Kolkata", 5, [at[0], at[5]])  # the title orders it, not the zone
-    day.add(rows[4], "Europe/London", 4, [at[0]])  # added after rows[0], same title: the zone orders it first
+    rows = [{"id": f"m{n}", "title": title, "coach_id": "c", "zone_mode": "coach"} for n, title in enumerate("BAACBA")]
+    day.add(_members((0, rows[0], 3)), "UTC", at[::2])
+    day.add(_members((1, rows[1], 1)), "Asia/Tokyo", at[1:4])
+    # a group: same title and zone as rows[1], read after it, so after it at each shared time; rows[5] read last
+    # but added first in the group: the group orders its members by title, then place in the read
+    day.add(_members((5, rows[5], 6), (2, rows[2], 2)), "Asia/Tokyo", at[:])
+    day.add(_members((3, rows[3], 5)), "Asia/Kolkata", [at[0], at[5]])  # the title orders it, not the zone
+    day.add(_members((4, rows[4], 4)), "Europe/London", [at[0]])  # read after rows[0], same title: the zone first
     every = sorted(
-        ((instant, row["title"], zone, row["id"], order) for order, (row, zone, _, instants) in enumerate(day.parts)
-         for instant in instants),
-        key=lambda s: (s[0], s[1], s[2], s[4]),
-    )  # fmt: skip
-    expected = [(instant, title, zone, message_id) for instant, title, zone, message_id, _ in every]
-    assert day.send_count == len(expected) == 15
-    for count in (0, 1, 6, 15, 20):
-        assert [(s.at, s.title, s.zone, s.message_id) for s in day.first(count)] == expected[:count]
-    assert [(s.at, s.title, s.zone, s.message_id) for s in day.sends] == expected
-    # 09:00: A in Tokyo, B in London, B in UTC, C in Kolkata; 09:30: A in Tokyo twice, m1 (added first) first
-    assert [(s.message_id, s.recipients) for s in day.first(6)] == [
+        (instant, row["title"], zone, row["id"], order, recipients)
+        for members, zone, instants in day.parts
+        for order, row, recipients in members.entries
+        for instant in instants
+    )
+    expected = [(instant, title, zone, message_id, n) for instant, title, zone, message_id, _, n in every]
+    assert day.send_count == len(expected) == 21
+    assert day.recipients == sum(n for *_, n in expected) == 3 * 3 + 1 * 3 + 8 * 6 + 5 * 2 + 4
+    assert day.messages == 6
+    for count in (0, 1, 6, 15, 21, 30):
+        assert [(s.at, s.title, s.zone, s.message_id, s.recipients) for s in day.first(count)] == expected[:count]
+    assert [(s.at, s.title, s.zone, s.message_id, s.recipients) for s in day.sends] == expected
+    # 09:00: A in Tokyo (m2, then m5), B in London, B in UTC, C in Kolkata; 09:30: A in Tokyo: m1, m2, m5
+    assert [(s.message_id, s.recipients) for s in day.first(8)] == [
         ("m2", 2),
+        ("m5", 6),
         ("m4", 4),
         ("m0", 3),
         ("m3", 5),
         ("m1", 1),
         ("m2", 2),
+        ("m5", 6),
     ]
+
+
+def test_messages_with_no_end_sharing_a_rule_and_zone_count_as_their_sum(store, clock, casey):
+    """Three messages with one daily rule and zone, and a fourth with the same rule but a maximum of one send:
+    each day counts every member of the group, and the one with a maximum only on its single day."""
+    for title in ("Daily A", "Daily B", "Daily C"):
+        recurring(store, casey, title)
+    capped = recurring(store, casey, "Capped")
+    with store.engine.begin() as conn:
+        conn.execute(scheduled_messages.update().where(scheduled_messages.c.id == capped.id).values(max_occurrences=1))
+    calendar = CalendarService(store, clock).next_days(casey.as_actor(), "UTC")
+    clients = sum(1 for c in store.clients.list(casey.as_actor()) if c.active)
+    counted = [(day.send_count, day.messages, day.recipients) for day in calendar.days if day.send_count]
+    assert counted[0] == (4, 4, 4 * clients)  # the capped message's one send is the group's first day
+    assert counted[1:] == [(3, 3, 3 * clients)] * (len(counted) - 1)
+    assert len(counted) >= send_calendar.DAYS - 1  # every day, but today when 09:00 in New York has passed
 
 
 def test_every_scheduled_message_is_counted_however_many_there_are(store, clock):
@@ -172,3 +204,29 @@ def test_every_scheduled_message_is_counted_however_many_there_are(store, clock)
     assert len(recurring) == 3300
     assert recurring <= counted
     assert {status[m] for m in counted} == {"scheduled"}
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone"),
+    [("*/15 9-17 * * 1-5", "America/New_York"), ("0 9 * * *", "Asia/Tokyo"), ("30 8 * * 1", "Europe/London")],
+)
+def test_a_later_render_takes_the_rules_firings_from_the_walk_before(monkeypatch, cron, zone):
+    """`Series` walks a rule once per window end: a later `after` gets exactly what a fresh walk gives, without a
+    walk; an earlier `after`, or a walk cut at the limit, is walked again."""
+    walks = []
+    walk = recurrence.occurrences_between
+    monkeypatch.setattr(recurrence, "occurrences_between", lambda *args: walks.append(args) or walk(*args))
+    series = send_calendar.Series()
+    start = datetime(2027, 1, 11, 8, 7, tzinfo=UTC)
+    until = start + timedelta(days=14)
+    for minutes in (0, 1, 60, 61 * 7, 60 * 24 * 3 + 5, 60 * 24 * 13):
+        after = start + timedelta(minutes=minutes)
+        assert series.between(cron, zone, after, until, 2001) == walk(cron, zone, after, until, 2001)
+    assert len(walks) == 1
+    series.between(cron, zone, start - timedelta(minutes=1), until, 2001)
+    assert len(walks) == 2
+    cut = series.between(cron, zone, start, until, 2)
+    assert cut == walk(cron, zone, start, until, 2)
+    assert len(cut) == 2  # as many as the limit: perhaps more after them
+    series.between(cron, zone, start + timedelta(minutes=1), until, 2)
+    assert len(walks) == 4
