@@ -21,6 +21,13 @@ def quiet_streamlit() -> None:
 
 def render_seconds(services, account, page: str, rounds: int) -> float:
     """Median seconds of a render of `page` (e.g. "pages/schedules.py") as `account`, after one warm-up run."""
+    return render_times(services, account, page, rounds)[1]
+
+
+def render_times(services, account, page: str, rounds: int, forget=None) -> tuple[float | None, float]:
+    """Median seconds of a render right after `forget()` dropped what the services keep across renders (None
+    without it), and of a render after a warm-up run, `rounds` renders each. (The warm-up itself is no first visit: a new
+    AppTest scans every installed package for components, ~0.2 s a real server spends once at start.)"""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["services"] = services
     at.session_state["account"] = account
@@ -32,4 +39,13 @@ def render_seconds(services, account, page: str, rounds: int) -> float:
         at.run()
         times.append(time.perf_counter() - started)
     assert not at.exception, at.exception
-    return statistics.median(times)
+    if forget is None:
+        return None, statistics.median(times)
+    colds = []
+    for _ in range(rounds):
+        forget()
+        started = time.perf_counter()
+        at.run()
+        colds.append(time.perf_counter() - started)
+    assert not at.exception, at.exception
+    return statistics.median(colds), statistics.median(times)

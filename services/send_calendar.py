@@ -58,9 +58,13 @@ class Series:
             return [occurrence for occurrence in walked[1] if occurrence.at > after]
         found = recurrence.occurrences_between(cron, zone, after, until, limit)
         if len(self._walks) >= self.MAX_KEYS:
-            self._walks.clear()
+            self.clear()
         self._walks[key] = (after, found)
         return found
+
+    def clear(self) -> None:
+        """Forget every walk."""
+        self._walks.clear()
 
 
 class Members:
