@@ -42,29 +42,36 @@ class Send:
 class Series:
     """The firings of each rule in each zone up to a window's end, kept across renders: a walk depends only on the
     rule, the zone and the end, so a later render takes the firings after its own now from the walk before instead
-    of stepping croniter again (~1,500 steps a render at 10,000 messages). Shared by every session of a process."""
+    of stepping croniter again (~1,500 steps a render at 10,000 messages). Shared by every session of a process
+    (a new day or viewer zone is a new end, so the walks of past windows are dropped with the rest at MAX_KEPT)."""
 
-    MAX_KEYS = 512  # (rule, zone, end) walks kept; a new day or viewer zone makes new keys, so old ones are dropped
+    MAX_KEPT = 100_000  # firings kept in all (a few MB); past it every walk is dropped and walked again when asked
 
     def __init__(self) -> None:
         self._walks: dict[tuple[str, str, datetime], tuple[datetime, list[Occurrence]]] = {}
+        self._kept = 0
 
     def between(self, cron: str, zone: str, after: datetime, until: datetime, limit: int) -> list[Occurrence]:
         """The rule's distinct local slots in (after, until], at most `limit` (recurrence.occurrences_between)."""
         key = (cron, zone, until)
         walked = self._walks.get(key)
-        # Only a walk that reached `until` holds every later firing; one cut at `limit` is walked again.
-        if walked is not None and walked[0] <= after and len(walked[1]) < limit:
-            return [occurrence for occurrence in walked[1] if occurrence.at > after]
+        if walked is not None and walked[0] <= after:
+            return [occurrence for occurrence in walked[1] if occurrence.at > after][:limit]
         found = recurrence.occurrences_between(cron, zone, after, until, limit)
-        if len(self._walks) >= self.MAX_KEYS:
-            self.clear()
-        self._walks[key] = (after, found)
+        # Only a walk that reached `until` holds every later firing: one cut at `limit` is not kept.
+        if len(found) < limit:
+            if walked is not None:
+                self._kept -= len(walked[1])
+            if self._kept + len(found) > self.MAX_KEPT:
+                self.clear()
+            self._walks[key] = (after, found)
+            self._kept += len(found)
         return found
 
     def clear(self) -> None:
         """Forget every walk."""
         self._walks.clear()
+        self._kept = 0
 
 
 class Members:

@@ -225,8 +225,18 @@ def test_a_later_render_takes_the_rules_firings_from_the_walk_before(monkeypatch
     assert len(walks) == 1
     series.between(cron, zone, start - timedelta(minutes=1), until, 2001)
     assert len(walks) == 2
-    cut = series.between(cron, zone, start, until, 2)
+    # a smaller limit is served from the whole walk kept, as a fresh walk would give it
+    assert series.between(cron, zone, start + timedelta(minutes=1), until, 2) == walk(
+        cron, zone, start + timedelta(minutes=1), until, 2
+    )
+    assert len(walks) == 2
+    fresh = send_calendar.Series()
+    cut = fresh.between(cron, zone, start, until, 2)
     assert cut == walk(cron, zone, start, until, 2)
-    assert len(cut) == 2  # as many as the limit: perhaps more after them
-    series.between(cron, zone, start + timedelta(minutes=1), until, 2)
+    assert len(cut) == 2  # as many as the limit: perhaps more after them, so not kept
+    fresh.between(cron, zone, start + timedelta(minutes=1), until, 2)
     assert len(walks) == 4
+    series.MAX_KEPT = len(cut)  # over the bound: everything kept is dropped, and the next read walks again
+    series.between(cron, zone, start, until + timedelta(days=1), 2001)
+    series.between(cron, zone, start, until, 2001)
+    assert len(walks) == 6
