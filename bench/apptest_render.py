@@ -26,8 +26,8 @@ def render_seconds(services, account, page: str, rounds: int) -> float:
 
 def render_times(services, account, page: str, rounds: int, forget=None) -> tuple[float | None, float]:
     """Median seconds of a render right after `forget()` dropped what the services keep across renders (None
-    without it), and of a render after a warm-up run, `rounds` renders each. (The warm-up itself is no first visit: a new
-    AppTest scans every installed package for components, ~0.2 s a real server spends once at start.)"""
+    without it), and of a render after a warm-up run, `rounds` renders each. (The warm-up itself is no first
+    visit: a new AppTest scans every installed package for components, ~0.2 s a real server spends once.)"""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["services"] = services
     at.session_state["account"] = account
