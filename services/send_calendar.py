@@ -171,7 +171,7 @@ class CalendarService:
         calendar = Calendar([Day(today + timedelta(days=n)) for n in range(days)], [])
         cut: list[tuple[int, str]] = []
         audiences = self.store.calendar.audiences(actor, coach_id)
-        for members, zone in _grouped(self.store.calendar.scheduled(actor, coach_id), audiences):
+        for members, zone in _firing_groups(self.store.calendar.scheduled(actor, coach_id), audiences):
             times, was_cut = _times(members.entries[0][1], zone, now, end, self.series)
             if was_cut:
                 cut += ((order, row["title"]) for order, row, _ in members.entries)
@@ -181,7 +181,7 @@ class CalendarService:
         return calendar
 
 
-def _grouped(rows: list[dict], audiences: dict[tuple, dict[str, int]]) -> Iterator[tuple[Members, str]]:
+def _firing_groups(rows: list[dict], audiences: dict[tuple, dict[str, int]]) -> Iterator[tuple[Members, str]]:
     """The messages as groups that fire together, each with its zone: every message with no end sharing a rule and
     a zone is one group (yielded once all rows are in); any other message is a group of its own."""
     shared: dict[tuple[str, str], Members] = {}
