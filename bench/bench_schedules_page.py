@@ -43,7 +43,7 @@ def bench(kind: str, clients: int, messages: int, rounds: int) -> None:
         filled = fill(store.engine, (coach.id, other.id), datetime.now(UTC), clients, messages)
         print(f"[{kind}] fill: {clients:,} clients, {messages:,} messages in {filled:.1f} s")
         for who, acc in viewers:
-            # and once with the calendar's rule walks dropped, as after a restart or at a new day's window
+            # and as many renders each just after the calendar's rule walks were dropped (a restart, a new day)
             cold, seconds = render_times(services, acc, PAGE, rounds, forget=services.calendar.series.clear)
             print(
                 f"[{kind}] Schedules render as {who}: {seconds:.3f} s at {messages:,} messages vs {empty[who]:.3f} s "
